@@ -1,0 +1,170 @@
+# fosim — plain GNU make.  Everything is built under $(BUILD) (default build/).
+#
+#   make            build build/fosim and build/libfosim.a
+#   make check      build and run every test; ends with "N passed, N failed"
+#   make demo       run the bundled example scenario (a failover migration)
+#   make asan       the test suite under AddressSanitizer + UBSan
+#   make valgrind   the test suite under valgrind (memcheck, --error-exitcode)
+#   make coverage   gcov build, suite, lcov/genhtml report, coverage of sim/ and spec/
+#   make install    PREFIX=/usr/local DESTDIR= : binary and man page fosim(1)
+#   make deps       install the Debian packages fosim needs (as root)
+#   make lint       cppcheck and clang-tidy over the sources
+#   make format     clang-format the sources in place
+#
+# Source files are found by wildcard: add a file to sim/, spec/ or cli/ and it
+# is built; add conformance/test_NAME.c and it becomes a test executable.
+
+BUILD    ?= build
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+OPT      ?= -O2 -g
+SAN      ?=
+COV      ?=
+RUNNER   ?=
+VERSION  := 0.1.0
+
+DEB_PACKAGES := build-essential pkg-config libpcap-dev libcmocka-dev libjansson-dev lcov \
+                libxml2-utils tcpdump valgrind
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DFOSIM_VERSION='"$(VERSION)"' \
+            -Isim/include -Ispec
+CFLAGS   += -std=c11 $(WARN) $(OPT) $(SAN) $(COV) -MMD -MP
+LDFLAGS  += $(SAN) $(COV)
+LDLIBS   += -lpcap -ljansson -lm
+
+SIM_SRC  := $(wildcard sim/*.c)
+SPEC_SRC := $(wildcard spec/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard conformance/test_*.c)
+HARN_SRC := conformance/harness.c
+
+LIB      := $(BUILD)/libfosim.a
+FOSIM    := $(BUILD)/fosim
+LIB_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o) $(SPEC_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:conformance/%.c=$(BUILD)/conformance/%)
+HARN_OBJ := $(HARN_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all check demo asan valgrind coverage install deps lint format clean tests \
+        deps-check deps-check-test
+.DEFAULT_GOAL := all
+
+all: deps-check $(FOSIM)
+
+# ---- dependencies ------------------------------------------------------------
+
+# A missing header is fixed by `make deps` when we are root, else we print the
+# exact apt-get line and stop.
+define need_header
+	@if ! printf '#include <$(1)>\n' | $(CC) -E -x c - >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "fosim: <$(1)> is missing; running make deps"; \
+	    $(MAKE) --no-print-directory deps || exit 1; \
+	  else \
+	    echo "fosim: <$(1)> is missing. Install the build dependencies with:"; \
+	    echo "  sudo apt-get install -y $(DEB_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+deps-check:
+	$(call need_header,pcap/pcap.h)
+	$(call need_header,jansson.h)
+
+deps-check-test: deps-check
+	$(call need_header,setjmp.h)
+	@printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <cmocka.h>\n' \
+	  | $(CC) -E -x c - >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "fosim: <cmocka.h> is missing; running make deps"; \
+	    $(MAKE) --no-print-directory deps || exit 1; \
+	  else \
+	    echo "fosim: <cmocka.h> is missing. Install the build dependencies with:"; \
+	    echo "  sudo apt-get install -y $(DEB_PACKAGES)"; exit 1; fi; }
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps installs Debian packages and must run as root:"; \
+	  echo "  sudo apt-get install -y $(DEB_PACKAGES)"; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+
+# ---- build ---------------------------------------------------------------------
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FOSIM): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/conformance/%: $(BUILD)/conformance/%.o $(HARN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(HARN_OBJ) $(LIB) $(LDLIBS) -lcmocka
+
+tests: deps-check-test $(FOSIM) $(TESTS)
+
+# ---- running the suite -----------------------------------------------------------
+
+# Every step prints "RESULT <name> <passed> <failed>"; run-suite.sh runs the
+# steps, keeps their logs under $(BUILD)/logs and prints the total.
+SUITE = conformance/run-suite.sh $(BUILD) "$(RUNNER)" $(TESTS)
+
+check: tests
+	@$(SUITE)
+
+demo: all
+	@echo "+ $(FOSIM) run examples/native-migration.fos"
+	@$(FOSIM) run examples/native-migration.fos
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  RUNNER="env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1" check
+
+valgrind:
+	$(MAKE) --no-print-directory BUILD=build/valgrind OPT="-O1 -g" \
+	  RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible" check
+
+coverage:
+	rm -rf build/cov
+	$(MAKE) --no-print-directory BUILD=build/cov OPT="-O0 -g" COV="--coverage" check
+	lcov -q --capture --directory build/cov --output-file build/cov/all.info --rc lcov_branch_coverage=0
+	lcov -q --extract build/cov/all.info '*/sim/*' '*/spec/*' -o build/cov/fosim.info
+	genhtml -q build/cov/fosim.info --output-directory build/cov/html --title "fosim $(VERSION)"
+	@echo "coverage report: build/cov/html/index.html"
+	@for d in sim spec; do \
+	  lcov -q --extract build/cov/fosim.info "*/$$d/*" -o build/cov/$$d.info >/dev/null; \
+	  printf '%-5s ' "$$d/"; lcov --summary build/cov/$$d.info 2>&1 | grep 'lines'; done
+
+# ---- install --------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(FOSIM) $(DESTDIR)$(PREFIX)/bin/fosim
+	install -m 644 doc/fosim.1 $(DESTDIR)$(PREFIX)/share/man/man1/fosim.1
+
+# ---- hygiene ----------------------------------------------------------------------
+
+ALL_C := $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) $(TEST_SRC) $(HARN_SRC)
+
+format:
+	clang-format -i $(ALL_C) $(wildcard sim/include/sim/*.h spec/*.h cli/*.h conformance/*.h)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
+	  --inline-suppr -Isim/include -Ispec $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC)
+	clang-tidy --quiet $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) -- $(CPPFLAGS) -std=c11
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d) $(HARN_OBJ:.o=.d)

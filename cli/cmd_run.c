@@ -1,0 +1,145 @@
+/*
+ * fosim run: simulate a scenario, print its timeline and its expectations.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sim/expect.h"
+#include "sim/mutant.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+#include "sim/traffic.h"
+
+void cmd_run_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fosim run SCENARIO [--seed N] [--until TIME] [--mutant NAME]... [--quiet]\n\n"
+            "Simulate SCENARIO (see doc/scenario.md): print one line per observation (QMP\n"
+            "lines, guest console lines, QEMU messages, frames, state changes), then\n"
+            "whether each of the scenario's expectations held.\n\n"
+            "  --seed N        seed for every random stream (default: the scenario's, else 1)\n"
+            "  --until TIME    stop at this simulated time (default: the scenario's horizon,\n"
+            "                  else when nothing is left to do)\n"
+            "  --mutant NAME   run a deliberately broken model (a negative control);\n"
+            "                  --mutant list prints the names\n"
+            "  --quiet         print only the expectations and the summary\n\n"
+            "Exit status: 0 every expectation held, 1 one failed, 2 bad input.\n");
+}
+
+struct printer {
+    FILE *out;
+    sim_time t0;
+    bool quiet;
+    char line[8192];
+};
+
+static void print_obs(void *ctx, const struct obs *o)
+{
+    struct printer *p = ctx;
+    if (p->quiet || o->kind == OBS_END)
+        return;
+    obs_format(p->line, sizeof(p->line), o, p->t0);
+    fprintf(p->out, "%s\n", p->line);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *path = NULL;
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--seed") == 0) {
+            unsigned long long v;
+            if (++i >= argc)
+                return cli_bad("--seed needs a number");
+            if (cli_u64(a, argv[i], &v))
+                return EXIT_BADINPUT;
+            cfg.seed = v;
+            cfg.seed_set = true;
+        } else if (strcmp(a, "--until") == 0) {
+            if (++i >= argc)
+                return cli_bad("--until needs a time");
+            if (cli_time(a, argv[i], &cfg.until))
+                return EXIT_BADINPUT;
+        } else if (strcmp(a, "--mutant") == 0) {
+            if (++i >= argc)
+                return cli_bad("--mutant needs a name (--mutant list shows them)");
+            if (strcmp(argv[i], "list") == 0) {
+                for (int m = 0; m < MUT_COUNT; m++)
+                    printf("%-26s %s\n", mutant_table[m].name, mutant_table[m].description);
+                return EXIT_OK;
+            }
+            int m = mutant_lookup(argv[i]);
+            if (m < 0)
+                return cli_bad("unknown mutant '%s' (--mutant list shows them)", argv[i]);
+            cfg.mutants |= mutant_bit((enum mutant)m);
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_bad("unknown option '%s' for run (fosim run --help)", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return cli_bad("run takes one scenario file, got '%s' and '%s'", path, a);
+        }
+    }
+    if (!path)
+        return cli_bad("run needs a scenario file (fosim run --help)");
+
+    struct sim_err err = { "" };
+    struct scenario *s = NULL;
+    if (scn_load(path, &s, &err) != 0) {
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        return EXIT_BADINPUT;
+    }
+    struct sim_run *r = NULL;
+    if (sim_run_new(s, &cfg, &r, &err) != 0) {
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        scn_free(s);
+        return EXIT_BADINPUT;
+    }
+    struct printer *pr = calloc(1, sizeof(*pr));
+    if (!pr) {
+        sim_run_free(r);
+        scn_free(s);
+        return cli_bad("out of memory");
+    }
+    pr->out = stdout;
+    pr->t0 = r->w->epoch;
+    pr->quiet = quiet;
+    sim_world_add_sink(r->w, print_obs, pr);
+
+    printf("scenario %s%s%s\n", s->name, s->description[0] ? ": " : "", s->description);
+    if (!quiet)
+        printf("%14s %-6s %s\n", "time (s)", "host", "observation");
+    sim_run_go(r);
+    int rc = EXIT_OK;
+    if (expect_finish(r->expect, &err) != 0) {
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        rc = EXIT_BADINPUT;
+        goto out;
+    }
+    for (size_t i = 0; i < expect_count(r->expect); i++) {
+        const struct expect_outcome *o = expect_outcome(r->expect, i);
+        if (o->e->kind == SCN_EXPECT_VERDICT)
+            expect_settle_verdict(r->expect, i, NULL);
+    }
+    if (r->w->traffic) {
+        printf("\ntraffic:\n");
+        traffic_report(r->w->traffic, stdout);
+    }
+    printf("\nexpectations:\n");
+    unsigned failed = expect_report(r->expect, stdout);
+    size_t n = expect_count(r->expect);
+    printf("\n%zu expectation(s): %zu held, %u failed%s\n", n, n - failed, failed,
+           r->truncated ? " (the run was cut at its horizon)" : "");
+    rc = failed ? EXIT_FAIL : EXIT_OK;
+out:
+    free(pr);
+    sim_run_free(r);
+    scn_free(s);
+    return rc;
+}

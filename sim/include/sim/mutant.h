@@ -1,0 +1,66 @@
+/*
+ * Mutants: named, deliberate defects of the reference model.
+ *
+ * Each mutant breaks one rule the way a real implementation could.  They are
+ * the negative controls of the conformance suite: run the catalog with a
+ * mutant active and some scenario's expectations or some monitor's verdict
+ * must fail ("the mutant is killed").  A mutant is active only when the
+ * world was created with its bit set (fosim run/conformance --mutant NAME);
+ * the reference model is the world with none set.
+ *
+ * The list is append-only: a mutant's number never changes meaning.
+ */
+#ifndef SIM_MUTANT_H
+#define SIM_MUTANT_H
+
+#include <stdint.h>
+
+#define MUTANTS(X)                                                                        \
+    X(SKIP_WAIT_UNPLUG, "skip-wait-unplug",                                               \
+      "migration goes setup -> active without waiting for the guest's unplug")            \
+    X(EARLY_ACTIVE, "early-active",                                                       \
+      "wait-unplug ends at the first poll even though the unplug is still pending")       \
+    X(NO_HIDE, "no-hide", "the primary is never hidden: created at once like any device") \
+    X(PLUG_BEFORE_NEGOTIATION, "plug-before-negotiation",                                 \
+      "the primary is plugged when the standby is realized, before negotiation")          \
+    X(NO_REPLUG, "no-replug", "the primary is not plugged back after cancel or failure")  \
+    X(NO_CANCEL_GRACE, "no-cancel-grace",                                                 \
+      "cancel does not wait for an unplug already under way")                             \
+    X(NO_TARGET_NEGOTIATED, "no-target-negotiated",                                       \
+      "FAILOVER_NEGOTIATED is not emitted on the target during load")                     \
+    X(RESUME_BEFORE_PRIMARY, "resume-before-primary",                                     \
+      "the target resumes the VM before its primary is plugged")                          \
+    X(PAIR_CURRENT_MAC, "pair-current-mac",                                               \
+      "net_failover pairs by the current MAC instead of the permanent MAC")               \
+    X(SECOND_STANDBY, "second-standby", "net_failover accepts a second standby")          \
+    X(TX_AFTER_UNPLUG, "tx-after-unplug",                                                 \
+      "the guest keeps transmitting on the primary after its unplug")                     \
+    X(STANDBY_RX_DELIVERED, "standby-rx-delivered",                                       \
+      "frames received on the standby reach the master while a primary is registered")    \
+    X(NO_BUTTON_DELAY, "no-button-delay", "pciehp acts on the attention button at once")  \
+    X(PRESS_NO_CANCEL, "press-no-cancel",                                                 \
+      "a second button press within 5 s does not cancel the pending action")
+
+enum mutant {
+#define X(id, name, desc) MUT_##id,
+    MUTANTS(X)
+#undef X
+    MUT_COUNT
+};
+
+struct mutant_info {
+    const char *name;
+    const char *description;
+};
+
+extern const struct mutant_info mutant_table[MUT_COUNT];
+
+/* Look up a mutant by name; returns its number or -1. */
+int mutant_lookup(const char *name);
+
+static inline uint64_t mutant_bit(enum mutant m)
+{
+    return (uint64_t)1 << m;
+}
+
+#endif

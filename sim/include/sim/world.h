@@ -1,0 +1,130 @@
+/*
+ * A world: one independent simulation run.
+ *
+ * Everything a run needs hangs off one struct sim_world: the clock and the
+ * event queue, the seed its random streams derive from, the observation
+ * sinks, and the models (hosts, guest, traffic).  There is no global state in
+ * sim/, so a process may build and run any number of worlds, one after the
+ * other or interleaved.  The same scenario and seed give the same
+ * observations, byte for byte.
+ */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/event.h"
+#include "sim/obs.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+
+struct host;      /* sim/host.h: one QEMU process */
+struct guest;     /* sim/guest.h: the VM's operating system */
+struct traffic;   /* sim/traffic.h: workload and capture points */
+struct scenario;  /* sim/scenario.h */
+
+#define SIM_MAX_SINKS 8
+
+/* Artifact line counters, so in-memory records carry the file position the
+ * recorded bundle will give them (evidence is identical either way). */
+enum sim_artifact {
+    SIM_ART_QMP,     /* <host>.qmp */
+    SIM_ART_CONSOLE, /* <host>-guest.log */
+    SIM_ART_STDERR,  /* <host>.stderr */
+    SIM_NARTIFACTS
+};
+
+struct sim_world_config {
+    uint64_t seed;      /* root of every random stream */
+    sim_time epoch;     /* wall-clock ns (Unix) of world time 0 */
+    uint64_t mutants;   /* bit set of enum mutant (conformance negative controls) */
+};
+
+struct sim_world {
+    sim_time now;               /* current world time, ns since start */
+    sim_time epoch;             /* wall-clock ns of now == 0 */
+    uint64_t seed;
+    uint64_t mutants;           /* active mutants, see sim/mutant.h */
+    struct sim_queue queue;
+    uint64_t obs_seq;           /* next observation sequence number */
+    uint64_t art_lines[OBS_NHOSTS][SIM_NARTIFACTS];
+    struct obs_sink sinks[SIM_MAX_SINKS];
+    unsigned nsinks;
+    struct host *hosts[OBS_NHOSTS]; /* NULL if absent; freed via owned[] */
+    struct guest *guest;            /* NULL if absent; freed via owned[] */
+    struct traffic *traffic;        /* NULL if absent; freed via owned[] */
+    const struct scenario *scn;     /* borrowed; may be NULL */
+    bool stopped;                   /* sim_world_stop() was called */
+    struct sim_owned {
+        void *ptr;
+        void (*free_fn)(void *ptr);
+    } *owned;                       /* freed in reverse order by sim_world_free */
+    unsigned nowned, owned_cap;
+};
+
+/* Create a world.  Returns NULL only when memory is exhausted. */
+struct sim_world *sim_world_new(const struct sim_world_config *cfg);
+
+/* Free a world and every model it owns (in reverse order of sim_world_own).
+ * NULL is a no-op. */
+void sim_world_free(struct sim_world *w);
+
+/* Hand an object to the world: it is freed with free_fn when the world is. */
+void sim_world_own(struct sim_world *w, void *ptr, void (*free_fn)(void *ptr));
+
+/* Add a consumer; sinks are called in the order added.  Returns 0 or -1
+ * when SIM_MAX_SINKS are already installed. */
+int sim_world_add_sink(struct sim_world *w, void (*fn)(void *, const struct obs *),
+                       void *ctx);
+
+/* Wall-clock ns of the current instant. */
+static inline sim_time sim_wallclock(const struct sim_world *w)
+{
+    return w->epoch + w->now;
+}
+
+/* Seed a random stream that belongs to this world. */
+void sim_world_rng(const struct sim_world *w, struct sim_rng *r, const char *stream);
+
+/* Ask sim_world_run() to return after the current event. */
+void sim_world_stop(struct sim_world *w);
+
+/* True when mutant number m is active in this world. */
+static inline bool sim_mutant(const struct sim_world *w, unsigned m)
+{
+    return m < 64 && (w->mutants >> m) & 1;
+}
+
+/* ---- Emitting observations --------------------------------------------------
+ *
+ * Producers call these; each stamps the record with the current time
+ * (quantised as the artifact would be), a sequence number and its origin,
+ * decodes it, and hands it to every sink.
+ */
+
+/* A QMP line printed by `host` (greeting, reply or event) or sent to it
+ * (command).  `line` is the exact JSON text, without newline. */
+void sim_emit_qmp(struct sim_world *w, enum obs_host host, const char *line);
+
+/* A guest console line, printed while the guest runs on `host`.  `uptime` is
+ * the guest's uptime stamp; `text` the message without the stamp. */
+void sim_emit_klog(struct sim_world *w, enum obs_host host, sim_time uptime,
+                   const char *text);
+
+/* A line QEMU printed on stderr ("qemu-system-x86_64: warning: ..."). */
+void sim_emit_hostlog(struct sim_world *w, enum obs_host host, const char *text);
+
+/* A frame at a capture point (the record is filled by the caller, the
+ * time/seq/origin by this function). */
+void sim_emit_frame(struct sim_world *w, enum obs_host host, struct obs_frame *f,
+                    uint64_t record);
+
+/* A model state change. */
+void sim_emit_state(struct sim_world *w, enum obs_host host, const char *entity,
+                    const char *from, const char *to, const char *why);
+
+/* The end of the run (truncated = stopped by --until before quiescence). */
+void sim_emit_end(struct sim_world *w, bool truncated);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * The world: clock, queue, seed, observation sinks and owned models.
+ *
+ * The emit functions are where an observation gets its time (quantised to
+ * the microsecond, as QMP and console stamps are), its sequence number and
+ * its origin (the artifact file and line a recorded bundle will give it),
+ * and is decoded exactly as a reader would decode the recorded line.
+ */
+#include "sim/world.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/err.h"
+
+struct sim_world *sim_world_new(const struct sim_world_config *cfg)
+{
+    struct sim_world *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->seed = cfg->seed;
+    w->epoch = cfg->epoch;
+    w->mutants = cfg->mutants;
+    w->obs_seq = 1;
+    sim_queue_init(&w->queue);
+    return w;
+}
+
+void sim_world_own(struct sim_world *w, void *ptr, void (*free_fn)(void *ptr))
+{
+    if (w->nowned == w->owned_cap) {
+        w->owned_cap = w->owned_cap ? w->owned_cap * 2 : 8;
+        w->owned = sim_xrealloc(w->owned, w->owned_cap * sizeof(*w->owned));
+    }
+    w->owned[w->nowned++] = (struct sim_owned){ .ptr = ptr, .free_fn = free_fn };
+}
+
+void sim_world_free(struct sim_world *w)
+{
+    if (!w)
+        return;
+    while (w->nowned > 0) {
+        struct sim_owned *o = &w->owned[--w->nowned];
+        o->free_fn(o->ptr);
+    }
+    free(w->owned);
+    sim_queue_free(&w->queue);
+    free(w);
+}
+
+int sim_world_add_sink(struct sim_world *w, void (*fn)(void *, const struct obs *), void *ctx)
+{
+    if (w->nsinks == SIM_MAX_SINKS)
+        return -1;
+    w->sinks[w->nsinks++] = (struct obs_sink){ .fn = fn, .ctx = ctx };
+    return 0;
+}
+
+void sim_world_rng(const struct sim_world *w, struct sim_rng *r, const char *stream)
+{
+    sim_rng_init(r, w->seed, stream);
+}
+
+void sim_world_stop(struct sim_world *w)
+{
+    w->stopped = true;
+}
+
+/* Wall-clock now, floored to the microsecond like every artifact stamp. */
+static sim_time stamp_now(const struct sim_world *w)
+{
+    sim_time t = sim_wallclock(w);
+    return t - (t % 1000);
+}
+
+static void deliver(struct sim_world *w, struct obs *o)
+{
+    o->seq = w->obs_seq++;
+    for (unsigned i = 0; i < w->nsinks; i++)
+        w->sinks[i].fn(w->sinks[i].ctx, o);
+}
+
+static const char *artifact_name(enum obs_host h, enum sim_artifact a)
+{
+    static const char *const names[OBS_NHOSTS][SIM_NARTIFACTS] = {
+        [OBS_SOURCE] = { "source.qmp", "source-guest.log", "source.stderr" },
+        [OBS_TARGET] = { "target.qmp", "target-guest.log", "target.stderr" },
+    };
+    return names[h][a];
+}
+
+static void set_origin(struct sim_world *w, struct obs *o, enum sim_artifact a)
+{
+    o->origin.file = artifact_name(o->host, a);
+    o->origin.line = ++w->art_lines[o->host][a];
+}
+
+void sim_emit_qmp(struct sim_world *w, enum obs_host host, const char *line)
+{
+    struct obs o = { .host = host, .t = stamp_now(w) };
+    json_error_t jerr;
+    json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+    char err[256];
+    SIM_ASSERT(j != NULL); /* the host model only prints valid JSON */
+    if (obs_decode_qmp(&o, j, line, true, err, sizeof(err)) != 0) {
+        fprintf(stderr, "fosim: internal error: model printed bad QMP: %s: %s\n", err, line);
+        abort();
+    }
+    set_origin(w, &o, SIM_ART_QMP);
+    deliver(w, &o);
+    json_decref(j);
+}
+
+void sim_emit_klog(struct sim_world *w, enum obs_host host, sim_time uptime, const char *text)
+{
+    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_KLOG };
+    o.u.klog.text = text;
+    o.u.klog.uptime = uptime - (uptime % 1000);
+    klog_classify(&o.u.klog, text);
+    set_origin(w, &o, SIM_ART_CONSOLE);
+    deliver(w, &o);
+}
+
+void sim_emit_hostlog(struct sim_world *w, enum obs_host host, const char *text)
+{
+    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_HOSTLOG };
+    o.u.hostlog.text = text;
+    set_origin(w, &o, SIM_ART_STDERR);
+    deliver(w, &o);
+}
+
+void sim_emit_frame(struct sim_world *w, enum obs_host host, struct obs_frame *f,
+                    uint64_t record)
+{
+    char file[96];
+    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_FRAME };
+    snprintf(file, sizeof(file), "%s-%s.pcap", obs_host_name(host), f->point);
+    obs_decode_frame(f);
+    o.u.frame = *f;
+    o.origin.file = file;
+    o.origin.line = record;
+    deliver(w, &o);
+}
+
+void sim_emit_state(struct sim_world *w, enum obs_host host, const char *entity,
+                    const char *from, const char *to, const char *why)
+{
+    struct obs o = { .host = host, .t = sim_wallclock(w), .kind = OBS_STATE };
+    o.u.state = (struct obs_state){ .entity = entity, .from = from, .to = to, .why = why };
+    deliver(w, &o);
+}
+
+void sim_emit_end(struct sim_world *w, bool truncated)
+{
+    struct obs o = { .host = OBS_SOURCE, .t = stamp_now(w), .kind = OBS_END };
+    o.u.end = (struct obs_end){ .truncated = truncated, .what = "run" };
+    deliver(w, &o);
+}

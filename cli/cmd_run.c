@@ -127,9 +127,9 @@ int cmd_run(int argc, char **argv)
         if (o->e->kind == SCN_EXPECT_VERDICT)
             expect_settle_verdict(r->expect, i, NULL);
     }
-    if (r->w->traffic) {
+    if (s->traffic.present) {
         printf("\ntraffic:\n");
-        traffic_report(r->w->traffic, stdout);
+        traffic_report(r->w->vms[0].traffic, stdout);
     }
     printf("\nexpectations:\n");
     unsigned failed = expect_report(r->expect, stdout);

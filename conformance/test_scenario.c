@@ -137,7 +137,9 @@ static const struct bad bad_cases[] = {
       "bad.fos:1:18: 'like source' needs host source to be defined earlier" },
     { "hots source\n",
       "bad.fos:1:1: unknown statement 'hots' (expected scenario, describe, seed, epoch, until, "
-      "qmp-setup, evidence, tags, include, host, guest, traffic, at or expect)" },
+      "vms, qmp-setup, evidence, tags, include, host, guest, traffic, at or expect)" },
+    { "host source\nend\nvms 0\n",
+      "bad.fos:3:5: expected a number of VMs from 1 to 100000, found '0'" },
     { "host source\nend\nat 2x source migrate\n",
       "bad.fos:3:4: expected a time such as 2s, 1.5s, 250ms or 10us, found '2x'" },
     { "host source\nend\nat 2s moon migrate\n",

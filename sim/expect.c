@@ -107,6 +107,8 @@ static void on_obs(void *ctx, const struct obs *o)
     sim_time t = o->t - ev->w->epoch;
     if (o->kind == OBS_END)
         ev->end = t;
+    if (o->vm != 0)
+        return; /* expectations are about VM 0 (see sim/run.c) */
     for (size_t i = 0; i < ev->n; i++) {
         struct exp_state *st = &ev->st[i];
         const struct scn_expect *e = st->out.e;
@@ -183,7 +185,7 @@ static void sample_device(struct sim_world *w, struct sim_event *sev)
 {
     struct exp_state *st = SIM_CONTAINER_OF(sev, struct exp_state, sample);
     const struct scn_expect *e = st->out.e;
-    const struct host *h = w->hosts[e->host];
+    const struct host *h = w->vms[0].hosts[e->host];
     st->sampled = true;
     const char *want = e->word.text;
     bool vis = h && host_device_visible(h, e->subject.text);
@@ -347,12 +349,7 @@ int expect_finish(struct expect_eval *ev, struct sim_err *err)
         case SCN_EXPECT_VERDICT:
             break;
         case SCN_EXPECT_TRAFFIC: {
-            if (!ev->w->traffic) {
-                st->out.result = EXPECT_FAILED;
-                snprintf(st->out.why, sizeof(st->out.why), "the scenario has no traffic block");
-                break;
-            }
-            int r = traffic_expect(ev->w->traffic, e, st->out.why, sizeof(st->out.why), err);
+            int r = traffic_expect(ev->w->vms[0].traffic, e, st->out.why, sizeof(st->out.why), err);
             if (r < 0)
                 return -1;
             st->out.result = r ? EXPECT_HELD : EXPECT_FAILED;

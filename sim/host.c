@@ -10,13 +10,13 @@
 #include "sim/world.h"
 
 struct host {
-    struct sim_world *w;
+    struct sim_vm *vm;
     enum obs_host id;
 };
 
-struct host *host_new(struct sim_world *w, const struct scn_host *cfg, struct sim_err *err)
+struct host *host_new(struct sim_vm *vm, const struct scn_host *cfg, struct sim_err *err)
 {
-    (void)w;
+    (void)vm;
     scn_errf(err, &cfg->pos, "the host model is not available in this build");
     return NULL;
 }
@@ -38,7 +38,20 @@ enum obs_host host_id(const struct host *h)
 
 struct sim_world *host_world(const struct host *h)
 {
-    return h->w;
+    return h->vm->w;
+}
+
+struct sim_vm *host_vm(const struct host *h)
+{
+    return h->vm;
+}
+
+enum frame_drop host_netdev_rx(struct host *h, const char *netdev, const struct frame *f)
+{
+    (void)h;
+    (void)netdev;
+    (void)f;
+    return FRAME_DROP_NO_PEER;
 }
 
 void host_qmp(struct host *h, const char *json, const char *label)

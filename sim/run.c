@@ -7,6 +7,9 @@
  * and the workload starts.  Each timed action is an event; QMP commands get
  * an id "fosim-N@SECONDS.MICROSECONDS" unless the scenario gave one, so
  * replies carry an exact time (see sim/obs.c).
+ *
+ * A fleet (`vms N`) builds N copies of the VM in the one world; each gets
+ * the same actions.  Expectations are about VM 0.
  */
 #include "sim/run.h"
 
@@ -22,6 +25,7 @@
 struct action_ev {
     struct sim_event ev;
     struct sim_run *run;
+    struct sim_vm *vm;
     const struct scn_action *a; /* NULL for the implicit set-up commands */
     enum obs_host host;
     const char *json;           /* set-up command text */
@@ -34,7 +38,8 @@ struct run_priv {
     struct sim_event start;
 };
 
-static void send_qmp(struct sim_run *r, enum obs_host h, const char *json, const char *label)
+static void send_qmp(struct sim_run *r, struct sim_vm *vm, enum obs_host h, const char *json,
+                     const char *label)
 {
     struct sim_world *w = r->w;
     json_t *cmd = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
@@ -46,7 +51,7 @@ static void send_qmp(struct sim_run *r, enum obs_host h, const char *json, const
                  (long long)(t / 1000000000), (long long)(t % 1000000000 / 1000));
         json_object_set_new(cmd, "id", json_string(id));
     }
-    if (label) {
+    if (label && vm->index == 0) {
         char *idtxt = json_dumps(json_object_get(cmd, "id"), JSON_COMPACT | JSON_ENCODE_ANY);
         expect_note_label(r->expect, label, idtxt ? idtxt : "");
         free(idtxt);
@@ -54,7 +59,7 @@ static void send_qmp(struct sim_run *r, enum obs_host h, const char *json, const
     char *text = json_dumps(cmd, JSON_PRESERVE_ORDER);
     json_decref(cmd);
     SIM_ASSERT(text != NULL);
-    host_qmp(w->hosts[h], text, label);
+    host_qmp(vm->hosts[h], text, label);
     free(text);
 }
 
@@ -63,28 +68,31 @@ static void action_fire(struct sim_world *w, struct sim_event *ev)
     struct action_ev *ae = SIM_CONTAINER_OF(ev, struct action_ev, ev);
     (void)w;
     if (!ae->a) {
-        send_qmp(ae->run, ae->host, ae->json, NULL);
+        send_qmp(ae->run, ae->vm, ae->host, ae->json, NULL);
         return;
     }
     if (ae->a->kind == SCN_ACT_QMP) {
-        send_qmp(ae->run, ae->a->host, ae->a->json, ae->a->label);
+        send_qmp(ae->run, ae->vm, ae->a->host, ae->a->json, ae->a->label);
         return;
     }
     struct sim_err err;
     /* checked by guest_action_check before the run */
-    SIM_ASSERT(guest_action(w->guest, ae->a, &err) == 0);
+    SIM_ASSERT(guest_action(ae->vm->guest, ae->a, &err) == 0);
 }
 
 static void start_fire(struct sim_world *w, struct sim_event *ev)
 {
     (void)ev;
-    for (int h = 0; h < OBS_NHOSTS; h++)
-        if (w->hosts[h])
-            host_start(w->hosts[h]);
-    if (w->guest && w->hosts[OBS_SOURCE])
-        guest_boot(w->guest, w->hosts[OBS_SOURCE]);
-    if (w->traffic)
-        traffic_start(w->traffic);
+    for (uint32_t v = 0; v < w->nvms; v++) {
+        struct sim_vm *vm = &w->vms[v];
+        for (int h = 0; h < OBS_NHOSTS; h++)
+            if (vm->hosts[h])
+                host_start(vm->hosts[h]);
+        if (vm->guest && vm->hosts[OBS_SOURCE])
+            guest_boot(vm->guest, vm->hosts[OBS_SOURCE]);
+        if (vm->traffic)
+            traffic_start(vm->traffic);
+    }
 }
 
 static void free_host(void *p)
@@ -106,6 +114,31 @@ static const char *const setup_cmds[] = {
     "[{\"capability\": \"events\", \"state\": true}]}}",
 };
 
+static int build_vm(struct sim_vm *vm, const struct scenario *s, struct sim_err *err)
+{
+    struct sim_world *w = vm->w;
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        if (!s->hosts[h].present)
+            continue;
+        vm->hosts[h] = host_new(vm, &s->hosts[h], err);
+        if (!vm->hosts[h])
+            return -1;
+        sim_world_own(w, vm->hosts[h], free_host);
+    }
+    static const struct scn_guest default_guest = { .present = false };
+    vm->guest = guest_new(vm, s->guest.present ? &s->guest : &default_guest, err);
+    if (!vm->guest)
+        return -1;
+    sim_world_own(w, vm->guest, free_guest);
+    /* The traffic model always exists: it owns the capture points (every
+     * host netdev, the guest's interfaces) even without a workload. */
+    vm->traffic = traffic_new(vm, &s->traffic, err);
+    if (!vm->traffic)
+        return -1;
+    sim_world_own(w, vm->traffic, free_traffic);
+    return 0;
+}
+
 int sim_run_new(const struct scenario *s, const struct sim_run_config *cfg, struct sim_run **out,
                 struct sim_err *err)
 {
@@ -125,29 +158,13 @@ int sim_run_new(const struct scenario *s, const struct sim_run_config *cfg, stru
     struct sim_world *w = r->w;
     w->scn = s;
     r->horizon = cfg && cfg->until != SIM_TIME_NONE && cfg->until != 0 ? cfg->until : s->until;
-
-    for (int h = 0; h < OBS_NHOSTS; h++) {
-        if (!s->hosts[h].present)
-            continue;
-        w->hosts[h] = host_new(w, &s->hosts[h], err);
-        if (!w->hosts[h])
+    sim_world_add_vms(w, s->nvms ? s->nvms : 1);
+    for (uint32_t v = 0; v < w->nvms; v++)
+        if (build_vm(&w->vms[v], s, err) != 0)
             goto fail;
-        sim_world_own(w, w->hosts[h], free_host);
-    }
-    static const struct scn_guest default_guest = { .present = false };
-    w->guest = guest_new(w, s->guest.present ? &s->guest : &default_guest, err);
-    if (!w->guest)
-        goto fail;
-    sim_world_own(w, w->guest, free_guest);
-    if (s->traffic.present) {
-        w->traffic = traffic_new(w, &s->traffic, err);
-        if (!w->traffic)
-            goto fail;
-        sim_world_own(w, w->traffic, free_traffic);
-    }
     for (size_t i = 0; i < s->nactions; i++)
         if (s->actions[i].kind == SCN_ACT_GUEST &&
-            guest_action_check(w->guest, &s->actions[i], err) != 0)
+            guest_action_check(w->vms[0].guest, &s->actions[i], err) != 0)
             goto fail;
 
     r->expect = expect_new(w, s);
@@ -160,25 +177,30 @@ int sim_run_new(const struct scenario *s, const struct sim_run_config *cfg, stru
                                                           : 2;
     size_t nhosts = 0;
     for (int h = 0; h < OBS_NHOSTS; h++)
-        nhosts += w->hosts[h] != NULL;
-    rp->nacts = nsetup * nhosts + s->nactions;
+        nhosts += s->hosts[h].present;
+    size_t per_vm = nsetup * nhosts + s->nactions;
+    rp->nacts = per_vm * w->nvms;
     rp->acts = sim_xcalloc(rp->nacts ? rp->nacts : 1, sizeof(*rp->acts));
     size_t k = 0;
-    for (size_t c = 0; c < nsetup; c++) {
-        for (int h = 0; h < OBS_NHOSTS; h++) {
-            if (!w->hosts[h])
-                continue;
-            struct action_ev *ae = &rp->acts[k++];
-            *ae = (struct action_ev){ .run = r, .host = (enum obs_host)h, .json = setup_cmds[c] };
-            sim_event_init(&ae->ev, action_fire, "qmp-setup");
-            sim_schedule_at(w, &ae->ev, 0);
+    for (uint32_t v = 0; v < w->nvms; v++) {
+        struct sim_vm *vm = &w->vms[v];
+        for (size_t c = 0; c < nsetup; c++) {
+            for (int h = 0; h < OBS_NHOSTS; h++) {
+                if (!vm->hosts[h])
+                    continue;
+                struct action_ev *ae = &rp->acts[k++];
+                *ae = (struct action_ev){ .run = r, .vm = vm, .host = (enum obs_host)h,
+                                          .json = setup_cmds[c] };
+                sim_event_init(&ae->ev, action_fire, "qmp-setup");
+                sim_schedule_at(w, &ae->ev, 0);
+            }
         }
-    }
-    for (size_t i = 0; i < s->nactions; i++) {
-        struct action_ev *ae = &rp->acts[k++];
-        *ae = (struct action_ev){ .run = r, .a = &s->actions[i] };
-        sim_event_init(&ae->ev, action_fire, "action");
-        sim_schedule_at(w, &ae->ev, s->actions[i].at);
+        for (size_t i = 0; i < s->nactions; i++) {
+            struct action_ev *ae = &rp->acts[k++];
+            *ae = (struct action_ev){ .run = r, .vm = vm, .a = &s->actions[i] };
+            sim_event_init(&ae->ev, action_fire, "action");
+            sim_schedule_at(w, &ae->ev, s->actions[i].at);
+        }
     }
     *out = r;
     return 0;

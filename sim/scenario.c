@@ -1053,6 +1053,19 @@ static int parse_statement(struct parser *ps, struct line *l)
         s->seed_set = true;
         return 0;
     }
+    if (strcmp(k, "vms") == 0) {
+        if ((r = expect_words(ps, l, 2, 2, "vms N")))
+            return r;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(l->w[1].text, &end, 10);
+        if (*end || errno || v < 1 || v > SCN_MAX_VMS || l->w[1].quoted)
+            return scn_errf(ps->err, &l->w[1].pos,
+                            "expected a number of VMs from 1 to %u, found '%s'", SCN_MAX_VMS,
+                            l->w[1].text);
+        s->nvms = (uint32_t)v;
+        return 0;
+    }
     if (strcmp(k, "epoch") == 0) {
         if ((r = expect_words(ps, l, 2, 2, "epoch 2025-11-25T12:00:00Z")))
             return r;
@@ -1102,7 +1115,7 @@ static int parse_statement(struct parser *ps, struct line *l)
         return parse_file(ps, path, &from);
     }
     return scn_errf(ps->err, &kw->pos,
-                    "unknown statement '%s' (expected scenario, describe, seed, epoch, until, "
+                    "unknown statement '%s' (expected scenario, describe, seed, epoch, until, vms, "
                     "qmp-setup, evidence, tags, include, host, guest, traffic, at or expect)",
                     k);
 }
@@ -1191,6 +1204,7 @@ static struct scenario *scn_new(const char *path)
     s->epoch = SCN_DEFAULT_EPOCH;
     s->until = SIM_TIME_NONE;
     s->seed = 1;
+    s->nvms = 1;
     return s;
 }
 

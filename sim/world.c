@@ -37,6 +37,17 @@ void sim_world_own(struct sim_world *w, void *ptr, void (*free_fn)(void *ptr))
     w->owned[w->nowned++] = (struct sim_owned){ .ptr = ptr, .free_fn = free_fn };
 }
 
+void sim_world_add_vms(struct sim_world *w, uint32_t n)
+{
+    SIM_ASSERT(w->nvms == 0 && n > 0);
+    w->vms = sim_xcalloc(n, sizeof(*w->vms));
+    w->nvms = n;
+    for (uint32_t i = 0; i < n; i++) {
+        w->vms[i].w = w;
+        w->vms[i].index = i;
+    }
+}
+
 void sim_world_free(struct sim_world *w)
 {
     if (!w)
@@ -46,6 +57,7 @@ void sim_world_free(struct sim_world *w)
         o->free_fn(o->ptr);
     }
     free(w->owned);
+    free(w->vms);
     sim_queue_free(&w->queue);
     free(w);
 }
@@ -61,6 +73,17 @@ int sim_world_add_sink(struct sim_world *w, void (*fn)(void *, const struct obs 
 void sim_world_rng(const struct sim_world *w, struct sim_rng *r, const char *stream)
 {
     sim_rng_init(r, w->seed, stream);
+}
+
+void sim_vm_rng(const struct sim_vm *vm, struct sim_rng *r, const char *stream)
+{
+    if (vm->index == 0) {
+        sim_rng_init(r, vm->w->seed, stream);
+        return;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "vm%u/%s", vm->index, stream);
+    sim_rng_init(r, vm->w->seed, name);
 }
 
 void sim_world_stop(struct sim_world *w)
@@ -91,15 +114,16 @@ static const char *artifact_name(enum obs_host h, enum sim_artifact a)
     return names[h][a];
 }
 
-static void set_origin(struct sim_world *w, struct obs *o, enum sim_artifact a)
+static void set_origin(struct sim_vm *vm, struct obs *o, enum sim_artifact a)
 {
     o->origin.file = artifact_name(o->host, a);
-    o->origin.line = ++w->art_lines[o->host][a];
+    o->origin.line = ++vm->art_lines[o->host][a];
 }
 
-void sim_emit_qmp(struct sim_world *w, enum obs_host host, const char *line)
+void sim_emit_qmp(struct sim_vm *vm, enum obs_host host, const char *line)
 {
-    struct obs o = { .host = host, .t = stamp_now(w) };
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w) };
     json_error_t jerr;
     json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
     char err[256];
@@ -108,35 +132,36 @@ void sim_emit_qmp(struct sim_world *w, enum obs_host host, const char *line)
         fprintf(stderr, "fosim: internal error: model printed bad QMP: %s: %s\n", err, line);
         abort();
     }
-    set_origin(w, &o, SIM_ART_QMP);
+    set_origin(vm, &o, SIM_ART_QMP);
     deliver(w, &o);
     json_decref(j);
 }
 
-void sim_emit_klog(struct sim_world *w, enum obs_host host, sim_time uptime, const char *text)
+void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const char *text)
 {
-    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_KLOG };
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_KLOG };
     o.u.klog.text = text;
     o.u.klog.uptime = uptime - (uptime % 1000);
     klog_classify(&o.u.klog, text);
-    set_origin(w, &o, SIM_ART_CONSOLE);
+    set_origin(vm, &o, SIM_ART_CONSOLE);
     deliver(w, &o);
 }
 
-void sim_emit_hostlog(struct sim_world *w, enum obs_host host, const char *text)
+void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text)
 {
-    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_HOSTLOG };
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_HOSTLOG };
     o.u.hostlog.text = text;
-    set_origin(w, &o, SIM_ART_STDERR);
+    set_origin(vm, &o, SIM_ART_STDERR);
     deliver(w, &o);
 }
 
-void sim_emit_frame(struct sim_world *w, enum obs_host host, struct obs_frame *f,
-                    uint64_t record)
+void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,
+                    const char *file, uint64_t record)
 {
-    char file[96];
-    struct obs o = { .host = host, .t = stamp_now(w), .kind = OBS_FRAME };
-    snprintf(file, sizeof(file), "%s-%s.pcap", obs_host_name(host), f->point);
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_FRAME };
     obs_decode_frame(f);
     o.u.frame = *f;
     o.origin.file = file;
@@ -144,10 +169,11 @@ void sim_emit_frame(struct sim_world *w, enum obs_host host, struct obs_frame *f
     deliver(w, &o);
 }
 
-void sim_emit_state(struct sim_world *w, enum obs_host host, const char *entity,
+void sim_emit_state(struct sim_vm *vm, enum obs_host host, const char *entity,
                     const char *from, const char *to, const char *why)
 {
-    struct obs o = { .host = host, .t = sim_wallclock(w), .kind = OBS_STATE };
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = sim_wallclock(w), .kind = OBS_STATE };
     o.u.state = (struct obs_state){ .entity = entity, .from = from, .to = to, .why = why };
     deliver(w, &o);
 }

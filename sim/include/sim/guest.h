@@ -24,12 +24,13 @@
 #include "sim/scenario.h"
 
 struct sim_world;
+struct sim_vm;
 struct host;
 struct guest;
 
 /* Build the guest from the scenario's guest block (knobs are validated
  * here, with their positions). */
-struct guest *guest_new(struct sim_world *w, const struct scn_guest *cfg,
+struct guest *guest_new(struct sim_vm *vm, const struct scn_guest *cfg,
                         struct sim_err *err);
 void guest_free(struct guest *g);
 

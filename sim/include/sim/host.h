@@ -19,11 +19,12 @@
 #include "sim/scenario.h"
 
 struct sim_world;
+struct sim_vm;
 struct host;
 
 /* Build the host from its scenario block.  Errors name the argument's
  * position.  The host is not yet started: see host_start(). */
-struct host *host_new(struct sim_world *w, const struct scn_host *cfg,
+struct host *host_new(struct sim_vm *vm, const struct scn_host *cfg,
                       struct sim_err *err);
 void host_free(struct host *h);
 
@@ -33,6 +34,7 @@ void host_start(struct host *h);
 
 enum obs_host host_id(const struct host *h);
 struct sim_world *host_world(const struct host *h);
+struct sim_vm *host_vm(const struct host *h);
 
 /* Execute a QMP command (one JSON object as text) at the current time.  The
  * command and the reply appear on the observation stream; `label` (may be
@@ -73,5 +75,11 @@ unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max
 
 /* True when the scenario asked for native PCIe hotplug on this host. */
 bool host_native_hotplug(const struct host *h);
+
+/* The peer of netdev `netdev` (slirp, a tap's far side, the network) sends a
+ * frame towards the guest.  The host delivers it to the device using that
+ * netdev (if the device is visible and the VM runs) and returns why it did
+ * not arrive, or FRAME_DROP_NONE.  Capture points on the netdev see it. */
+enum frame_drop host_netdev_rx(struct host *h, const char *netdev, const struct frame *f);
 
 #endif

@@ -218,6 +218,7 @@ struct obs {
     uint64_t seq;            /* position in the stream (total order) */
     enum obs_kind kind;
     enum obs_host host;
+    uint32_t vm;             /* VM index (fleets); 0 for a single VM or a trace */
     bool t_approx;           /* time inferred, not read from a stamp */
     struct obs_origin origin;
     union {

@@ -165,6 +165,7 @@ struct scenario {
     sim_time epoch;     /* wall-clock ns of t = 0 */
     sim_time until;     /* run horizon; SIM_TIME_NONE = until quiescent */
     enum scn_qmp_setup qmp_setup;
+    uint32_t nvms;      /* "vms N": a fleet of N copies of the VM (default 1) */
     struct scn_host hosts[OBS_NHOSTS];
     struct scn_guest guest;
     struct scn_traffic traffic;
@@ -177,6 +178,8 @@ struct scenario {
     char **files;               /* every file read (owned), for positions */
     size_t nfiles;
 };
+
+#define SCN_MAX_VMS 100000u /* "vms N" bound */
 
 #define SCN_DEFAULT_EPOCH ((sim_time)1764072000 * 1000000000) /* 2025-11-25T12:00:00Z */
 

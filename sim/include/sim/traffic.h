@@ -21,10 +21,13 @@
 #include "sim/scenario.h"
 
 struct sim_world;
+struct sim_vm;
 struct host;
 struct traffic;
 
-struct traffic *traffic_new(struct sim_world *w, const struct scn_traffic *cfg,
+/* Always created, even without a traffic block (cfg->present false): the
+ * capture points exist whether or not there is a workload. */
+struct traffic *traffic_new(struct sim_vm *vm, const struct scn_traffic *cfg,
                             struct sim_err *err);
 void traffic_free(struct traffic *t);
 

@@ -23,6 +23,7 @@ struct host;      /* sim/host.h: one QEMU process */
 struct guest;     /* sim/guest.h: the VM's operating system */
 struct traffic;   /* sim/traffic.h: workload and capture points */
 struct scenario;  /* sim/scenario.h */
+struct sim_world;
 
 #define SIM_MAX_SINKS 8
 
@@ -41,6 +42,21 @@ struct sim_world_config {
     uint64_t mutants;   /* bit set of enum mutant (conformance negative controls) */
 };
 
+/*
+ * One virtual machine: the QEMU process on the source host, the one on the
+ * target host, the guest OS that runs on one of them, and its workload.  A
+ * scenario describes one VM; a fleet (`vms N`) repeats it N times in the
+ * same world, each VM with its own random streams.
+ */
+struct sim_vm {
+    struct sim_world *w;
+    uint32_t index;                 /* 0-based; observations carry it */
+    struct host *hosts[OBS_NHOSTS]; /* NULL if absent; freed via owned[] */
+    struct guest *guest;            /* freed via owned[] */
+    struct traffic *traffic;        /* freed via owned[] */
+    uint64_t art_lines[OBS_NHOSTS][SIM_NARTIFACTS]; /* artifact line counters */
+};
+
 struct sim_world {
     sim_time now;               /* current world time, ns since start */
     sim_time epoch;             /* wall-clock ns of now == 0 */
@@ -48,12 +64,10 @@ struct sim_world {
     uint64_t mutants;           /* active mutants, see sim/mutant.h */
     struct sim_queue queue;
     uint64_t obs_seq;           /* next observation sequence number */
-    uint64_t art_lines[OBS_NHOSTS][SIM_NARTIFACTS];
     struct obs_sink sinks[SIM_MAX_SINKS];
     unsigned nsinks;
-    struct host *hosts[OBS_NHOSTS]; /* NULL if absent; freed via owned[] */
-    struct guest *guest;            /* NULL if absent; freed via owned[] */
-    struct traffic *traffic;        /* NULL if absent; freed via owned[] */
+    struct sim_vm *vms;         /* owned array of nvms */
+    uint32_t nvms;
     const struct scenario *scn;     /* borrowed; may be NULL */
     bool stopped;                   /* sim_world_stop() was called */
     struct sim_owned {
@@ -84,8 +98,13 @@ static inline sim_time sim_wallclock(const struct sim_world *w)
     return w->epoch + w->now;
 }
 
-/* Seed a random stream that belongs to this world. */
+/* Create the world's VMs (empty; the run fills in hosts, guest, traffic). */
+void sim_world_add_vms(struct sim_world *w, uint32_t n);
+
+/* Seed a random stream that belongs to this world.  Models of a VM use
+ * sim_vm_rng, which prefixes the VM ("vm3/guest") for VMs other than 0. */
 void sim_world_rng(const struct sim_world *w, struct sim_rng *r, const char *stream);
+void sim_vm_rng(const struct sim_vm *vm, struct sim_rng *r, const char *stream);
 
 /* Ask sim_world_run() to return after the current event. */
 void sim_world_stop(struct sim_world *w);
@@ -105,23 +124,22 @@ static inline bool sim_mutant(const struct sim_world *w, unsigned m)
 
 /* A QMP line printed by `host` (greeting, reply or event) or sent to it
  * (command).  `line` is the exact JSON text, without newline. */
-void sim_emit_qmp(struct sim_world *w, enum obs_host host, const char *line);
+void sim_emit_qmp(struct sim_vm *vm, enum obs_host host, const char *line);
 
 /* A guest console line, printed while the guest runs on `host`.  `uptime` is
  * the guest's uptime stamp; `text` the message without the stamp. */
-void sim_emit_klog(struct sim_world *w, enum obs_host host, sim_time uptime,
-                   const char *text);
+void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const char *text);
 
 /* A line QEMU printed on stderr ("qemu-system-x86_64: warning: ..."). */
-void sim_emit_hostlog(struct sim_world *w, enum obs_host host, const char *text);
+void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text);
 
 /* A frame at a capture point (the record is filled by the caller, the
- * time/seq/origin by this function). */
-void sim_emit_frame(struct sim_world *w, enum obs_host host, struct obs_frame *f,
-                    uint64_t record);
+ * time/seq/origin by this function; `file` names the capture's pcap). */
+void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,
+                    const char *file, uint64_t record);
 
 /* A model state change. */
-void sim_emit_state(struct sim_world *w, enum obs_host host, const char *entity,
+void sim_emit_state(struct sim_vm *vm, enum obs_host host, const char *entity,
                     const char *from, const char *to, const char *why);
 
 /* The end of the run (truncated = stopped by --until before quiescence). */

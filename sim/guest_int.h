@@ -1,0 +1,194 @@
+/*
+ * Private interfaces of the guest models (never included outside sim/).
+ *
+ * The guest is split by kernel subsystem, as Linux is:
+ *   guest.c         the core: profiles, knobs, uptime, console, timers that
+ *                   stop while the VM is stopped, the host notifications
+ *   guest_pci.c     PCI enumeration, driver binding and removal
+ *   pciehp.c        native PCIe hotplug (the slot state machine, section 3)
+ *   acpiphp.c       ACPI PCI hotplug
+ *   nic.c           the primary's driver (e1000e, a VF driver)
+ *   netdev.c        net devices: registration, names, notifier chain,
+ *                   open/close, carrier, linkwatch
+ *   virtio_net.c    the virtio-net driver (features, STANDBY, standby netdev)
+ *   net_failover.c  failover core and net_failover (pairing, TX, RX, carrier)
+ *   guest_qtest.c   the qtest profile (scripted feature writes and ejects)
+ *
+ * Each part keeps its state in its own struct hung off struct guest.
+ */
+#ifndef SIM_GUEST_INT_H
+#define SIM_GUEST_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/event.h"
+#include "sim/guest.h"
+#include "sim/hw.h"
+#include "sim/rng.h"
+#include "sim/scenario.h"
+
+struct gpci;     /* guest_pci.c */
+struct gnet;     /* netdev.c, virtio_net.c, net_failover.c */
+struct gqtest;   /* guest_qtest.c */
+
+/* Knobs of the linux profile (doc/guest.md lists them with their defaults). */
+struct guest_cfg {
+    unsigned kernel_major, kernel_minor; /* "kernel 6.1" */
+    bool standby_accept;      /* "standby accept|refuse" */
+    bool standby_needs_mac;   /* "standby-needs-mac yes|no" (G-01; 6.3+ default yes) */
+    bool failover_driver;     /* "failover-driver on|off": virtio_net/net_failover loaded */
+    bool eject;               /* "eject on-request|never" */
+    sim_time eject_delay;     /* "eject-delay T": extra latency before reacting to hotplug */
+    sim_time boot;            /* "boot T": power-on to the NIC drivers' probe */
+    bool primary_random_mac;  /* "primary-mac permanent|random" */
+    bool primary_bond;        /* "primary-bond on|off": the primary is a bond port */
+    char primary_driver[24];  /* "primary-driver NAME" for vfio VFs */
+    sim_time linkwatch_delay; /* "link-watch-delay T" (default 1s) */
+    bool ifup;                /* "ifup on|off": init brings the master (or NIC) up */
+    bool pciehp_poll;         /* "pciehp-poll on|off" (G-86) */
+    unsigned master_mtu;      /* "mtu N": MTU set on the master after boot; 0 = leave */
+};
+
+/* A profile's operations; NULL members do nothing. */
+struct guest_profile {
+    const char *name;
+    void (*free)(struct guest *g);
+    void (*boot)(struct guest *g);                      /* drivers start */
+    void (*migrated)(struct guest *g);                  /* now on g->host */
+    int (*action)(struct guest *g, const struct scn_action *a, bool dry_run,
+                  struct sim_err *err);
+    enum frame_drop (*xmit)(struct guest *g, const struct frame *f, enum obs_role *via);
+    unsigned (*interfaces)(const struct guest *g, struct guest_ifinfo *out, unsigned max);
+    const struct hw_guest_ops *hw;                      /* host notifications */
+};
+
+extern const struct guest_profile guest_profile_linux;
+extern const struct guest_profile guest_profile_qtest;
+
+/* A guest timer: runs on guest time, so it stands still while the VM is
+ * stopped (paused, or between switchover and resume on the target). */
+struct guest_timer {
+    struct sim_event ev;          /* on the world queue while armed and running */
+    struct guest *g;
+    void (*fn)(struct guest *g, struct guest_timer *t);
+    sim_time remaining;           /* while suspended: time left */
+    bool armed;
+    struct guest_timer *next;     /* in g->timers while armed */
+};
+
+struct guest {
+    struct sim_world *w;
+    struct sim_vm *vm;
+    const struct guest_profile *prof;
+    struct guest_cfg cfg;
+    struct host *host;            /* the host the VM runs on, or NULL */
+    bool booted;
+    bool running;                 /* the VM's CPUs run */
+    sim_time boot_at;             /* world time of power-on */
+    sim_time stopped_total;       /* world time spent stopped since boot */
+    sim_time stopped_at;          /* when the current stop began */
+    struct guest_timer *timers;   /* armed timers */
+    struct sim_rng rng;           /* "guest" stream */
+    struct guest_rx_hook rx_hook;
+    struct sim_event boot_ev;
+    struct gpci *pci;             /* owned by guest_pci.c */
+    struct gnet *net;             /* owned by netdev.c */
+    struct gqtest *qtest;         /* owned by guest_qtest.c */
+};
+
+/* ---- PCI functions and drivers (guest_pci.c) ----------------------------------
+ *
+ * A gpci_dev is a PCI function the guest enumerated.  It keeps the function's
+ * address and what the guest read from it; the host's device is looked up
+ * again by address whenever it is touched (the VM may have moved hosts).
+ */
+struct gpci_dev;
+
+struct guest_driver {
+    const char *name; /* "virtio-pci"/"virtio_net", "e1000e", "iavf", ... */
+    /* Does this driver bind to the function? */
+    bool (*match)(const struct guest *g, const struct hw_pci_info *info);
+    /* Bind: create the net device etc.  0, or a negative errno. */
+    int (*probe)(struct guest *g, struct gpci_dev *pdev);
+    /* Unbind (safe or surprise removal, or module unload). */
+    void (*remove)(struct guest *g, struct gpci_dev *pdev, bool surprise);
+};
+
+extern const struct guest_driver virtio_net_driver; /* virtio_net.c */
+extern const struct guest_driver e1000e_driver;     /* nic.c */
+extern const struct guest_driver vf_driver;         /* nic.c: passthrough VFs */
+
+struct gpci_dev {
+    struct guest *g;
+    struct hw_pci_addr addr;
+    struct hw_pci_info info;      /* as read at enumeration (qdev_id borrowed
+                                     from the host that was current then) */
+    char name[16];                /* "0000:02:00.0" */
+    const struct guest_driver *drv; /* bound driver, or NULL */
+    void *drvdata;                /* the driver's state */
+    bool disconnected;            /* surprise removal marked it gone */
+};
+
+/* The host's function behind pdev on the current host, or NULL if gone. */
+struct hw_pcidev *gpci_hw(struct gpci_dev *pdev);
+
+/* ---- Net devices (netdev.c) ---------------------------------------------------
+ *
+ * A gnetdev is a Linux net_device: a name (ethN, assigned at registration in
+ * order), a permanent and a current MAC, flags (up/running), carrier, MTU,
+ * an rx_handler, an upper (master) link and counters.  Registration and
+ * state changes run the netdevice notifier chain, which net_failover listens
+ * on.  Carrier changes reach the chain through linkwatch (delayed, G-40).
+ */
+struct gnetdev;
+
+struct gnetdev_ops {
+    int (*open)(struct gnetdev *nd);            /* ndo_open; 0 or -errno */
+    int (*stop)(struct gnetdev *nd);            /* ndo_stop */
+    enum frame_drop (*xmit)(struct gnetdev *nd, const struct frame *f);
+    int (*change_mtu)(struct gnetdev *nd, unsigned mtu); /* NULL: any in range */
+    int (*set_mac)(struct gnetdev *nd, const uint8_t mac[6]); /* NULL: refused */
+};
+
+/* Allocate a net device.  `parent` is the PCI function it sits on (NULL for
+ * virtual devices); `driver` is the name printed in its log lines. */
+struct gnetdev *gnetdev_alloc(struct guest *g, const char *driver, struct gpci_dev *parent,
+                              const struct gnetdev_ops *ops, void *priv);
+/* Register: name it, copy the permanent MAC (unless the MAC was random),
+ * run NETDEV_REGISTER.  0 or -errno. */
+int gnetdev_register(struct gnetdev *nd, const uint8_t mac[6], bool mac_random);
+/* Unregister (closing it first if up, as the core does) and free it. */
+void gnetdev_unregister(struct gnetdev *nd);
+void *gnetdev_priv(const struct gnetdev *nd);
+const char *gnetdev_name(const struct gnetdev *nd);
+void gnetdev_carrier_on(struct gnetdev *nd);
+void gnetdev_carrier_off(struct gnetdev *nd);
+/* The driver received a frame from the wire: rx_handler, then the stack. */
+void gnetdev_rx(struct gnetdev *nd, const struct frame *f);
+int gnetdev_open(struct gnetdev *nd);    /* dev_open */
+void gnetdev_close(struct gnetdev *nd);  /* dev_close */
+
+/* The net side of the linux profile (netdev.c). */
+void gnet_init(struct guest *g);                 /* at boot, before drivers */
+void gnet_free(struct guest *g);
+void gnet_ifup(struct guest *g);                 /* init brings the interfaces up */
+enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role *via);
+unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsigned max);
+
+/* ---- core services (guest.c) ------------------------------------------------ */
+
+/* Print a kernel console line (printf format) stamped with the uptime. */
+void guest_log(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void guest_timer_init(struct guest_timer *t, struct guest *g,
+                      void (*fn)(struct guest *g, struct guest_timer *t), const char *name);
+/* Arm (or re-arm) t to fire `delay` of guest time from now. */
+void guest_timer_arm(struct guest_timer *t, sim_time delay);
+void guest_timer_cancel(struct guest_timer *t);
+static inline bool guest_timer_pending(const struct guest_timer *t)
+{
+    return t->armed;
+}
+
+#endif

@@ -428,19 +428,43 @@ void klog_classify(struct obs_klog *k, const char *text)
 
 /* ---- Frames -------------------------------------------------------------------- */
 
+/* FNV-1a over the network-layer bytes (at most 64): equal for the same
+ * frame wherever it was captured, whatever the link-layer framing. */
+static uint64_t flow_hash(uint16_t ethertype, const uint8_t *p, uint32_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ ethertype;
+    if (n > 64)
+        n = 64;
+    for (uint32_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 void obs_decode_frame(struct obs_frame *f)
 {
+    if (f->sll2) {
+        memset(f->dst, 0, 6);
+        f->flow = f->data ? flow_hash(f->ethertype, f->data, f->caplen) : 0;
+        return;
+    }
     memset(f->src, 0, 6);
     memset(f->dst, 0, 6);
     f->ethertype = 0;
+    f->flow = 0;
     if (!f->data || f->caplen < 14)
         return;
     memcpy(f->dst, f->data, 6);
     memcpy(f->src, f->data + 6, 6);
+    uint32_t l2 = 14;
     uint16_t et = (uint16_t)(f->data[12] << 8 | f->data[13]);
-    if ((et == 0x8100 || et == 0x88a8) && f->caplen >= 18)
+    if ((et == 0x8100 || et == 0x88a8) && f->caplen >= 18) {
         et = (uint16_t)(f->data[16] << 8 | f->data[17]);
+        l2 = 18;
+    }
     f->ethertype = et;
+    f->flow = flow_hash(et, f->data + l2, f->caplen - l2);
 }
 
 /* ---- Formatting ------------------------------------------------------------------ */

@@ -186,13 +186,16 @@ struct obs_frame {
     enum obs_role role; /* role of the netdev/interface it was captured on */
     int32_t ifindex;    /* guest interface index (SLL2 captures), else 0 */
     enum obs_dir dir;
-    uint32_t len;       /* original length */
+    bool sll2;          /* data is an SLL2 payload (network layer); src and
+                           ethertype come from the SLL2 header, dst is unknown */
+    uint32_t len;       /* original length of data's frame */
     uint32_t caplen;    /* bytes present in data */
-    const uint8_t *data;/* the Ethernet frame (SLL2 header already removed) */
+    const uint8_t *data;/* Ethernet frame, or the SLL2 payload when sll2 */
     uint8_t src[6];
     uint8_t dst[6];
     uint16_t ethertype; /* after any 802.1Q tag */
-    uint64_t flow;      /* key identifying the same frame at several points */
+    uint64_t flow;      /* hash of the network-layer bytes: the same frame has
+                           the same flow at every capture point (obs_decode_frame) */
 };
 
 /* ---- State transitions (simulator only) --------------------------------- */
@@ -261,7 +264,9 @@ void klog_classify(struct obs_klog *k, const char *text);
  */
 int klog_split_stamp(const char *line, sim_time *uptime, const char **text);
 
-/* Fill src/dst/ethertype of a frame from its bytes (caplen may be short). */
+/* Fill src/dst/ethertype (Ethernet frames) and flow (all frames) from the
+ * frame's bytes; caplen may be short.  For SLL2 payloads src and ethertype
+ * must already be set from the SLL2 header. */
 void obs_decode_frame(struct obs_frame *f);
 
 /* Render one observation as a single readable timeline line (no newline). */

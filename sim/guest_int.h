@@ -20,6 +20,7 @@
 #define SIM_GUEST_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/event.h"
@@ -113,6 +114,12 @@ struct guest_driver {
     int (*probe)(struct guest *g, struct gpci_dev *pdev);
     /* Unbind (safe or surprise removal, or module unload). */
     void (*remove)(struct guest *g, struct gpci_dev *pdev, bool surprise);
+    /* Optional (NULL: ignored).  The profile dispatches the host's
+     * notifications (struct hw_guest_ops) to the driver bound to the
+     * function they concern: */
+    void (*config_changed)(struct guest *g, struct gpci_dev *pdev); /* virtio config irq */
+    void (*rx)(struct guest *g, struct gpci_dev *pdev, const struct frame *f); /* frame in */
+    void (*link)(struct guest *g, struct gpci_dev *pdev, bool up);  /* NIC PHY link */
 };
 
 extern const struct guest_driver virtio_net_driver; /* virtio_net.c */
@@ -135,11 +142,13 @@ struct hw_pcidev *gpci_hw(struct gpci_dev *pdev);
 
 /* ---- Net devices (netdev.c) ---------------------------------------------------
  *
- * A gnetdev is a Linux net_device: a name (ethN, assigned at registration in
- * order), a permanent and a current MAC, flags (up/running), carrier, MTU,
- * an rx_handler, an upper (master) link and counters.  Registration and
- * state changes run the netdevice notifier chain, which net_failover listens
- * on.  Carrier changes reach the chain through linkwatch (delayed, G-40).
+ * A gnetdev is a Linux net_device: a name (ethN, the lowest free N, given at
+ * registration), an ifindex (never reused), a permanent and a current MAC,
+ * flags (up/running), carrier, MTU and its range, an rx_handler, an upper
+ * (master) link and counters.  Registration and state changes run the
+ * netdevice notifier chain, which net_failover listens on.  Carrier changes
+ * reach the chain through linkwatch (delayed, G-40).  doc/guest-net.md
+ * describes the model.
  */
 struct gnetdev;
 
@@ -149,25 +158,47 @@ struct gnetdev_ops {
     enum frame_drop (*xmit)(struct gnetdev *nd, const struct frame *f);
     int (*change_mtu)(struct gnetdev *nd, unsigned mtu); /* NULL: any in range */
     int (*set_mac)(struct gnetdev *nd, const uint8_t mac[6]); /* NULL: refused */
+    /* Optional members (NULL: the core's default). */
+    unsigned (*select_queue)(struct gnetdev *nd, const struct frame *f); /* NULL: 0 */
+    int (*vlan_add)(struct gnetdev *nd, uint16_t vid);   /* NULL: accepted */
+    int (*vlan_kill)(struct gnetdev *nd, uint16_t vid);  /* NULL: accepted */
+    void (*set_rx_mode)(struct gnetdev *nd);             /* address lists changed */
+    int (*phys_port_name)(struct gnetdev *nd, char *buf, size_t len); /* NULL: -EOPNOTSUPP */
 };
 
 /* Allocate a net device.  `parent` is the PCI function it sits on (NULL for
  * virtual devices); `driver` is the name printed in its log lines. */
 struct gnetdev *gnetdev_alloc(struct guest *g, const char *driver, struct gpci_dev *parent,
                               const struct gnetdev_ops *ops, void *priv);
+/* Free a device that was never registered (a probe that failed early). */
+void gnetdev_free(struct gnetdev *nd);
 /* Register: name it, copy the permanent MAC (unless the MAC was random),
- * run NETDEV_REGISTER.  0 or -errno. */
+ * run NETDEV_REGISTER.  0 or -errno (the device is then still allocated). */
 int gnetdev_register(struct gnetdev *nd, const uint8_t mac[6], bool mac_random);
 /* Unregister (closing it first if up, as the core does) and free it. */
 void gnetdev_unregister(struct gnetdev *nd);
 void *gnetdev_priv(const struct gnetdev *nd);
 const char *gnetdev_name(const struct gnetdev *nd);
+int gnetdev_ifindex(const struct gnetdev *nd);
+/* Carrier: the flag changes at once (TX sees it); the notifier chain hears
+ * of it through linkwatch. */
 void gnetdev_carrier_on(struct gnetdev *nd);
 void gnetdev_carrier_off(struct gnetdev *nd);
-/* The driver received a frame from the wire: rx_handler, then the stack. */
-void gnetdev_rx(struct gnetdev *nd, const struct frame *f);
+bool gnetdev_carrier_ok(const struct gnetdev *nd);
+bool gnetdev_running(const struct gnetdev *nd);
+/* The driver received a frame from the wire: rx_handler, then the stack.
+ * Returns why the stack did not take it, or FRAME_DROP_NONE. */
+enum frame_drop gnetdev_rx(struct gnetdev *nd, const struct frame *f);
 int gnetdev_open(struct gnetdev *nd);    /* dev_open */
 void gnetdev_close(struct gnetdev *nd);  /* dev_close */
+/* MTU: the range a driver allows (before registering), and dev_set_mtu. */
+void gnetdev_set_mtu_range(struct gnetdev *nd, unsigned mtu, unsigned min, unsigned max);
+int gnetdev_set_mtu(struct gnetdev *nd, unsigned mtu);
+unsigned gnetdev_mtu(const struct gnetdev *nd);
+/* Number of TX queues (alloc_etherdev_mq; default 1). */
+void gnetdev_set_tx_queues(struct gnetdev *nd, unsigned n);
+/* The device's 32-bit hardware counters wrap at 2^32 (G-51). */
+void gnetdev_set_stats32(struct gnetdev *nd, bool on);
 
 /* The net side of the linux profile (netdev.c). */
 void gnet_init(struct guest *g);                 /* at boot, before drivers */
@@ -175,6 +206,11 @@ void gnet_free(struct guest *g);
 void gnet_ifup(struct guest *g);                 /* init brings the interfaces up */
 enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role *via);
 unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsigned max);
+/* A scripted net action of the linux profile (`at T guest VERB ARGS`, verbs
+ * in doc/guest-net.md: rename, mtu, up, down, mac, vlan, mc ...).  Returns 1
+ * when VERB is not a net verb (the profile tries its own), 0 when done (or
+ * valid, with dry_run), -1 with a positioned error. */
+int gnet_action(struct guest *g, const struct scn_action *a, bool dry_run, struct sim_err *err);
 
 /* ---- core services (guest.c) ------------------------------------------------ */
 

@@ -65,9 +65,12 @@ sim_time guest_uptime(const struct guest *g);
 enum frame_drop guest_xmit(struct guest *g, const struct frame *f, enum obs_role *via);
 
 /* The traffic model is told of every frame the guest stack accepted (so
- * the workload can count and answer); installed by traffic_new. */
+ * the workload can count and answer), and (optional `drop`) of every frame
+ * a guest device received that the stack did not get, with the reason (e.g.
+ * FRAME_DROP_STANDBY_RX_WITH_PRIMARY, G-45); installed by traffic_new. */
 struct guest_rx_hook {
     void (*fn)(void *ctx, const struct frame *f, enum obs_role via);
+    void (*drop)(void *ctx, const struct frame *f, enum obs_role via, enum frame_drop why);
     void *ctx;
 };
 void guest_set_rx_hook(struct guest *g, struct guest_rx_hook hook);

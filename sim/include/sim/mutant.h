@@ -39,7 +39,19 @@
       "frames received on the standby reach the master while a primary is registered")    \
     X(NO_BUTTON_DELAY, "no-button-delay", "pciehp acts on the attention button at once")  \
     X(PRESS_NO_CANCEL, "press-no-cancel",                                                 \
-      "a second button press within 5 s does not cancel the pending action")
+      "a second button press within 5 s does not cancel the pending action")                \
+    X(CARRIER_NOT_RECOMPUTED, "carrier-not-recomputed",                                   \
+      "net_failover does not recompute the master carrier on slave DOWN/CHANGE")         \
+    X(RANDOM_MAC_PAIRS, "random-mac-pairs",                                               \
+      "a device registered with a random MAC gets a permanent address and pairs")         \
+    X(STANDBY_BY_DRIVER, "standby-by-driver",                                             \
+      "any virtio_net netdev is taken as the standby, whatever its parent device")        \
+    X(NO_LINKWATCH_DELAY, "no-linkwatch-delay",                                           \
+      "linkwatch delivers every carrier change at once, without the 1 s batching")        \
+    X(SLAVE_MTU_NOT_ALIGNED, "slave-mtu-not-aligned",                                     \
+      "net_failover enslaves without setting the slave MTU to the master MTU")            \
+    X(NO_RENAME_REOPEN, "no-rename-reopen",                                               \
+      "a slave renamed while the master runs is not opened again")
 
 enum mutant {
 #define X(id, name, desc) MUT_##id,

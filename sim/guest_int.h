@@ -32,6 +32,7 @@
 struct gpci;     /* guest_pci.c */
 struct gnet;     /* netdev.c, virtio_net.c, net_failover.c */
 struct gqtest;   /* guest_qtest.c */
+struct glinux;   /* guest_linux.c: the linux profile (boot, kernel clock, hotplug) */
 
 /* Knobs of the linux profile (doc/guest.md lists them with their defaults). */
 struct guest_cfg {
@@ -41,13 +42,14 @@ struct guest_cfg {
     bool failover_driver;     /* "failover-driver on|off": virtio_net/net_failover loaded */
     bool eject;               /* "eject on-request|never" */
     sim_time eject_delay;     /* "eject-delay T": extra latency before reacting to hotplug */
-    sim_time boot;            /* "boot T": power-on to the NIC drivers' probe */
+    sim_time boot;            /* "boot T": power-on to "Run /init"; init then loads the drivers */
     bool primary_random_mac;  /* "primary-mac permanent|random" */
     bool primary_bond;        /* "primary-bond on|off": the primary is a bond port */
     char primary_driver[24];  /* "primary-driver NAME" for vfio VFs */
     sim_time linkwatch_delay; /* "link-watch-delay T" (default 1s) */
     bool ifup;                /* "ifup on|off": init brings the master (or NIC) up */
     bool pciehp_poll;         /* "pciehp-poll on|off" (G-86) */
+    int pciehp_poll_time;     /* "pciehp-poll-time N" seconds (G-86; <= 0 or > 60: 2) */
     unsigned master_mtu;      /* "mtu N": MTU set on the master after boot; 0 = leave */
 };
 
@@ -96,6 +98,7 @@ struct guest {
     struct gpci *pci;             /* owned by guest_pci.c */
     struct gnet *net;             /* owned by netdev.c */
     struct gqtest *qtest;         /* owned by guest_qtest.c */
+    struct glinux *lx;            /* owned by guest_linux.c */
 };
 
 /* ---- PCI functions and drivers (guest_pci.c) ----------------------------------
@@ -106,21 +109,37 @@ struct guest {
  */
 struct gpci_dev;
 
+/*
+ * Probe and remove may take guest time (a real e1000e probe takes ~0.2 s and
+ * its remove ~80 ms, and pciehp's power-off waits for it): such a driver
+ * returns GPCI_ASYNC and calls gpci_probe_done() / gpci_remove_done() later.
+ * The PCI core, and the hotplug controller or module load waiting on it,
+ * continue only then.  A driver that finishes at once returns 0 (or, from
+ * probe, a negative errno).
+ */
+#define GPCI_ASYNC 1
+
 struct guest_driver {
     const char *name; /* "virtio-pci"/"virtio_net", "e1000e", "iavf", ... */
     /* Does this driver bind to the function? */
     bool (*match)(const struct guest *g, const struct hw_pci_info *info);
-    /* Bind: create the net device etc.  0, or a negative errno. */
+    /* Bind: create the net device etc.  0, a negative errno, or GPCI_ASYNC. */
     int (*probe)(struct guest *g, struct gpci_dev *pdev);
-    /* Unbind (safe or surprise removal, or module unload). */
-    void (*remove)(struct guest *g, struct gpci_dev *pdev, bool surprise);
-    /* Optional (NULL: ignored).  The profile dispatches the host's
-     * notifications (struct hw_guest_ops) to the driver bound to the
-     * function they concern: */
+    /* Unbind (safe or surprise removal, or module unload): 0 or GPCI_ASYNC.
+     * After remove returned 0 or called gpci_remove_done() the driver must
+     * not touch pdev again. */
+    int (*remove)(struct guest *g, struct gpci_dev *pdev, bool surprise);
+    /* Interrupts of a bound function, routed by the PCI core to its driver
+     * (the hw_guest_ops of the same names).  Each may be NULL: ignored. */
     void (*config_changed)(struct guest *g, struct gpci_dev *pdev); /* virtio config irq */
     void (*rx)(struct guest *g, struct gpci_dev *pdev, const struct frame *f); /* frame in */
     void (*link)(struct guest *g, struct gpci_dev *pdev, bool up);  /* NIC PHY link */
 };
+
+/* An asynchronous probe finished: 0 or a negative errno (the core unbinds). */
+void gpci_probe_done(struct gpci_dev *pdev, int err);
+/* An asynchronous remove finished; pdev may be freed from here on. */
+void gpci_remove_done(struct gpci_dev *pdev);
 
 extern const struct guest_driver virtio_net_driver; /* virtio_net.c */
 extern const struct guest_driver e1000e_driver;     /* nic.c */

@@ -30,6 +30,8 @@ struct cli_command {
 
 int cmd_run(int argc, char **argv);
 void cmd_run_usage(FILE *out);
+int cmd_check(int argc, char **argv);
+void cmd_check_usage(FILE *out);
 
 /* Print "fosim: message" on stderr and return EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "sim/expect.h"
 #include "sim/mutant.h"
+#include "sim/record.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/traffic.h"
@@ -15,7 +16,8 @@
 void cmd_run_usage(FILE *out)
 {
     fprintf(out,
-            "usage: fosim run SCENARIO [--seed N] [--until TIME] [--mutant NAME]... [--quiet]\n\n"
+            "usage: fosim run SCENARIO [--seed N] [--until TIME] [--mutant NAME]... [--quiet]\n"
+            "                [--record DIR]\n\n"
             "Simulate SCENARIO (see doc/scenario.md): print one line per observation (QMP\n"
             "lines, guest console lines, QEMU messages, frames, state changes), then\n"
             "whether each of the scenario's expectations held.\n\n"
@@ -24,7 +26,9 @@ void cmd_run_usage(FILE *out)
             "                  else when nothing is left to do)\n"
             "  --mutant NAME   run a deliberately broken model (a negative control);\n"
             "                  --mutant list prints the names\n"
-            "  --quiet         print only the expectations and the summary\n\n"
+            "  --quiet         print only the expectations and the summary\n"
+            "  --record DIR    also write the run as a bundle in DIR (doc/bundle.md): QMP\n"
+            "                  logs, guest consoles, QEMU stderr, pcaps, manifest.json\n\n"
             "Exit status: 0 every expectation held, 1 one failed, 2 bad input.\n");
 }
 
@@ -49,6 +53,7 @@ int cmd_run(int argc, char **argv)
     const char *path = NULL;
     struct sim_run_config cfg = { .until = SIM_TIME_NONE };
     bool quiet = false;
+    const char *record_dir = NULL; /* --record */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--seed") == 0) {
@@ -76,6 +81,10 @@ int cmd_run(int argc, char **argv)
             if (m < 0)
                 return cli_bad("unknown mutant '%s' (--mutant list shows them)", argv[i]);
             cfg.mutants |= mutant_bit((enum mutant)m);
+        } else if (strcmp(a, "--record") == 0) { /* --record DIR */
+            if (++i >= argc)
+                return cli_bad("--record needs a directory");
+            record_dir = argv[i];
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (a[0] == '-' && a[1]) {
@@ -111,12 +120,25 @@ int cmd_run(int argc, char **argv)
     pr->t0 = r->w->epoch;
     pr->quiet = quiet;
     sim_world_add_sink(r->w, print_obs, pr);
+    struct recorder *rec = NULL; /* --record: attach the bundle recorder */
+    if (record_dir && record_open(record_dir, r, &rec, &err) != 0) {
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        free(pr);
+        sim_run_free(r);
+        scn_free(s);
+        return EXIT_BADINPUT;
+    }
 
     printf("scenario %s%s%s\n", s->name, s->description[0] ? ": " : "", s->description);
     if (!quiet)
         printf("%14s %-6s %s\n", "time (s)", "host", "observation");
     sim_run_go(r);
     int rc = EXIT_OK;
+    if (rec && record_finish(rec, &err) != 0) { /* --record: write the manifest */
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        rc = EXIT_BADINPUT;
+        goto out;
+    }
     if (expect_finish(r->expect, &err) != 0) {
         fprintf(stderr, "fosim: %s\n", err.msg);
         rc = EXIT_BADINPUT;

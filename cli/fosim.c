@@ -13,6 +13,8 @@
 
 static const struct cli_command commands[] = {
     { "run", "simulate a scenario: timeline, expectations, verdicts", cmd_run, cmd_run_usage },
+    { "check", "check a recorded run (a bundle or raw artifacts) against the catalog", cmd_check,
+      cmd_check_usage },
 };
 
 static void usage(FILE *out)

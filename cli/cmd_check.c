@@ -1,0 +1,192 @@
+/*
+ * fosim check: read a bundle (or raw artifacts given one by one), merge
+ * them into one observation stream, and print it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sim/bundle.h"
+
+void cmd_check_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fosim check [BUNDLE_DIR] [--source-qmp FILE] [--target-qmp FILE]\n"
+            "                   [--source-guest FILE] [--target-guest FILE]\n"
+            "                   [--source-stderr FILE] [--target-stderr FILE]\n"
+            "                   [--pcap HOST:DEVICE=FILE]... [--report text|tap|junit]\n"
+            "                   [--output FILE] [--timeline]\n\n"
+            "Check the artifacts of a failover run against the assertion catalog.\n"
+            "BUNDLE_DIR is a directory with a manifest.json (doc/bundle.md), as\n"
+            "`fosim run --record` writes it; or give the files one by one:\n\n"
+            "  --source-qmp FILE, --target-qmp FILE      QMP logs, one JSON object per line\n"
+            "  --source-guest FILE, --target-guest FILE  the guest's serial console on each host\n"
+            "  --source-stderr FILE, --target-stderr FILE  QEMU's stderr\n"
+            "  --pcap HOST:DEVICE=FILE  a capture: HOST source|target, DEVICE a QEMU device\n"
+            "                           id (filter-dump, Ethernet) or `guest` (SLL2)\n"
+            "  --report FORMAT          text (default), tap (TAP 14) or junit (JUnit XML)\n"
+            "  --output FILE            write the report there instead of standard output\n"
+            "  --timeline               also print the merged observation stream\n\n"
+            "Exit status: 0 every applicable assertion passed, 1 one failed, 2 unusable\n"
+            "input, 3 none failed but some were inconclusive (a partial trace is never a\n"
+            "pass).\n");
+}
+
+struct check_opts {
+    const char *dir;
+    bool timeline;
+    const char *report;
+    const char *output;
+};
+
+static int add_opt_file(struct bundle *b, enum bundle_kind kind, enum obs_host host,
+                        const char *point, const char *opt, const char *path)
+{
+    struct sim_err err = { "" };
+    if (!path)
+        return cli_bad("%s needs a file", opt);
+    if (bundle_add(b, kind, host, point, path, &err) != 0)
+        return cli_bad("%s: %s", opt, err.msg);
+    return 0;
+}
+
+/* --pcap HOST:DEVICE=FILE */
+static int add_pcap(struct bundle *b, const char *arg)
+{
+    if (!arg)
+        return cli_bad("--pcap needs HOST:DEVICE=FILE");
+    const char *colon = strchr(arg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+    if (!colon || !eq || eq == colon + 1 || !eq[1])
+        return cli_bad("--pcap expects HOST:DEVICE=FILE (HOST source or target, DEVICE a QEMU "
+                       "device id or guest), got '%s'",
+                       arg);
+    char host[16], dev[128];
+    size_t hl = (size_t)(colon - arg), dl = (size_t)(eq - colon - 1);
+    if (hl >= sizeof(host) || dl >= sizeof(dev))
+        return cli_bad("--pcap: '%s' is too long", arg);
+    memcpy(host, arg, hl);
+    host[hl] = '\0';
+    memcpy(dev, colon + 1, dl);
+    dev[dl] = '\0';
+    enum obs_host h;
+    if (obs_host_parse(host, &h) != 0)
+        return cli_bad("--pcap: host must be source or target, got '%s' in '%s'", host, arg);
+    return add_opt_file(b, BUNDLE_PCAP, h, dev, "--pcap", eq + 1);
+}
+
+struct printer {
+    FILE *out;
+    sim_time t0;
+    bool t0_set;
+    char line[8192];
+};
+
+static void print_obs(void *ctx, const struct obs *o)
+{
+    struct printer *p = ctx;
+    if (o->kind == OBS_END)
+        return;
+    if (!p->t0_set) {
+        p->t0 = o->t;
+        p->t0_set = true;
+    }
+    obs_format(p->line, sizeof(p->line), o, p->t0);
+    fprintf(p->out, "%s%s\n", p->line, o->t_approx ? "  (~)" : "");
+}
+
+int cmd_check(int argc, char **argv)
+{
+    struct check_opts opt = { .report = "text" };
+    struct bundle *files = bundle_new();
+    int rc = EXIT_BADINPUT;
+    bool any_file = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int r = -1;
+        if (strcmp(a, "--source-qmp") == 0 || strcmp(a, "--target-qmp") == 0)
+            r = add_opt_file(files, BUNDLE_QMP, a[2] == 's' ? OBS_SOURCE : OBS_TARGET, NULL, a, v);
+        else if (strcmp(a, "--source-guest") == 0 || strcmp(a, "--target-guest") == 0)
+            r = add_opt_file(files, BUNDLE_CONSOLE, a[2] == 's' ? OBS_SOURCE : OBS_TARGET, NULL,
+                             a, v);
+        else if (strcmp(a, "--source-stderr") == 0 || strcmp(a, "--target-stderr") == 0)
+            r = add_opt_file(files, BUNDLE_STDERR, a[2] == 's' ? OBS_SOURCE : OBS_TARGET, NULL,
+                             a, v);
+        else if (strcmp(a, "--pcap") == 0)
+            r = add_pcap(files, v);
+        else if (strcmp(a, "--report") == 0) {
+            if (!v || (strcmp(v, "text") && strcmp(v, "tap") && strcmp(v, "junit")))
+                return bundle_free(files), cli_bad("--report expects text, tap or junit");
+            opt.report = v;
+            r = 0;
+        } else if (strcmp(a, "--output") == 0) {
+            if (!v)
+                return bundle_free(files), cli_bad("--output needs a file");
+            opt.output = v;
+            r = 0;
+        } else if (strcmp(a, "--timeline") == 0) {
+            opt.timeline = true;
+            continue;
+        } else if (a[0] == '-' && a[1]) {
+            bundle_free(files);
+            return cli_bad("unknown option '%s' for check (fosim check --help)", a);
+        } else if (!opt.dir) {
+            opt.dir = a;
+            continue;
+        } else {
+            bundle_free(files);
+            return cli_bad("check takes one bundle directory, got '%s' and '%s'", opt.dir, a);
+        }
+        if (r != 0)
+            goto out_files;
+        if (strncmp(a, "--source-", 9) == 0 || strncmp(a, "--target-", 9) == 0 ||
+            strcmp(a, "--pcap") == 0)
+            any_file = true;
+        i++;
+    }
+    if (opt.dir && any_file) {
+        cli_bad("give either a bundle directory or files one by one, not both");
+        goto out_files;
+    }
+    if (!opt.dir && !any_file) {
+        cli_bad("check needs a bundle directory or files (fosim check --help)");
+        goto out_files;
+    }
+    struct sim_err err = { "" };
+    struct bundle *b = files;
+    if (opt.dir) {
+        if (bundle_open(opt.dir, &b, &err) != 0) {
+            cli_bad("%s", err.msg);
+            goto out_files;
+        }
+        bundle_free(files);
+        files = NULL;
+    }
+    if (bundle_prepare(b, &err) != 0) {
+        cli_bad("%s", err.msg);
+        goto out_bundle;
+    }
+    struct printer *pr = calloc(1, sizeof(*pr));
+    if (!pr) {
+        cli_bad("out of memory");
+        goto out_bundle;
+    }
+    pr->out = stdout;
+    struct obs_sink sink = { print_obs, pr };
+    if (bundle_replay(b, &sink, &err) != 0) {
+        cli_bad("%s", err.msg);
+        free(pr);
+        goto out_bundle;
+    }
+    for (size_t i = 0; i < b->nnotes; i++)
+        printf("note: %s\n", b->notes[i]);
+    free(pr);
+    rc = EXIT_OK;
+out_bundle:
+    if (b != files)
+        bundle_free(b);
+out_files:
+    bundle_free(files);
+    return rc;
+}

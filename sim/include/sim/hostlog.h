@@ -1,0 +1,51 @@
+/*
+ * Reading what QEMU printed on stderr.
+ *
+ * Lines such as "qemu-system-x86_64: warning: netdev hs1 has no peer".
+ * With `-msg timestamp=on` QEMU prefixes each line with the host wall
+ * clock, "2026-11-25T20:25:06.984300Z "; such a line gets that time
+ * exactly.  A line without the prefix gets the time the caller gives as the
+ * fallback (the bundle uses the host's first QMP line, the start of the
+ * process, when QEMU prints its start-up warnings) and is marked t_approx.
+ *
+ * An empty file is valid (QEMU printed nothing).  A line with NUL or other
+ * control bytes is an error (byte offset given): stderr is text.
+ */
+#ifndef SIM_HOSTLOG_H
+#define SIM_HOSTLOG_H
+
+#include <stdint.h>
+
+#include "sim/clock_map.h"
+#include "sim/err.h"
+#include "sim/obs.h"
+
+#define HOSTLOG_MAX_LINE (64u * 1024)
+
+struct hostlog_reader;
+
+struct hostlog_stats {
+    uint64_t lines;   /* lines passed on */
+    uint64_t stamped; /* of which carried a -msg timestamp=on stamp */
+    uint64_t blank;   /* blank lines skipped */
+};
+
+int hostlog_open(const char *path, const char *name, enum obs_host host,
+                 const struct clock_map *clock, sim_time fallback,
+                 struct hostlog_reader **out, struct sim_err *err);
+
+/* 1 and *o filled (borrowed until the next call), 0 at the end, -1 with err. */
+int hostlog_next(struct hostlog_reader *h, struct obs *o, struct sim_err *err);
+
+const struct hostlog_stats *hostlog_stats(const struct hostlog_reader *h);
+
+void hostlog_close(struct hostlog_reader *h);
+
+/* Parse "YYYY-MM-DDTHH:MM:SS.ffffffZ" at the start of s into Unix ns.
+ * Returns the length of the stamp (without the following space), or 0. */
+size_t hostlog_parse_stamp(const char *s, sim_time *t);
+
+/* Format Unix ns t as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 characters). */
+size_t hostlog_format_stamp(char *buf, size_t n, sim_time t);
+
+#endif

@@ -89,11 +89,14 @@ static char *skip_junk(struct klog_reader *k, char *p, char *end)
 }
 
 /* Replace control bytes in the text (ESC sequences included) with '?' and
- * cut a trailing "\r". */
+ * cut trailing blanks and junk (control or non-ASCII bytes). */
 static void clean_text(struct klog_reader *k, char *p, char *end)
 {
-    while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+    while (end > p && ((unsigned char)end[-1] < 0x21 || (unsigned char)end[-1] >= 0x7f)) {
+        if (end[-1] != '\r' && end[-1] != ' ')
+            k->st.junk_bytes++;
         *--end = '\0';
+    }
     for (; p < end; p++) {
         unsigned char c = (unsigned char)*p;
         if (c < 0x20 || c == 0x7f) {

@@ -48,12 +48,12 @@ int line_reader_next(struct line_reader *r, struct sim_err *err)
     int c;
     r->offset = r->next_off;
     r->partial = false;
-    while ((c = getc(r->f)) != EOF && c != '\n') {
-        if (n + 1 >= r->cap) {
-            if (r->cap > r->max)
-                return sim_errf(err, "%s:%llu:1: line longer than %zu bytes (byte offset %llu)",
+    while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+        if (n == r->max)
+            return sim_errf(err, "%s:%llu:1: line longer than %zu bytes (byte offset %llu)",
                                 r->name, (unsigned long long)r->line + 1, r->max,
                                 (unsigned long long)r->offset);
+        if (n + 1 >= r->cap) {
             size_t ncap = r->cap * 2;
             char *nb = realloc(r->buf, ncap);
             if (!nb)

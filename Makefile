@@ -9,6 +9,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= : binary and man page fosim(1)
 #   make deps       install the Debian packages fosim needs (as root)
 #   make lint       cppcheck and clang-tidy over the sources
+#   make fuzz       libFuzzer + ASan/UBSan on every reader (FUZZ_SECONDS=180 each)
 #   make format     clang-format the sources in place
 #
 # Source files are found by wildcard: add a file to sim/, spec/ or cli/ and it
@@ -29,6 +30,10 @@ DEB_PACKAGES := build-essential pkg-config libpcap-dev libcmocka-dev libjansson-
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+# clang does not know some of gcc's warning options (-Wno-format-truncation).
+ifneq (,$(findstring clang,$(CC)))
+WARN     += -Wno-unknown-warning-option
+endif
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DFOSIM_VERSION='"$(VERSION)"' \
             -Isim/include -Ispec
 CFLAGS   += -std=c11 $(WARN) $(OPT) $(SAN) $(COV) -MMD -MP
@@ -40,6 +45,8 @@ SPEC_SRC := $(wildcard spec/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard conformance/test_*.c)
 HARN_SRC := conformance/harness.c
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 
 LIB      := $(BUILD)/libfosim.a
 FOSIM    := $(BUILD)/fosim
@@ -47,9 +54,14 @@ LIB_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o) $(SPEC_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:conformance/%.c=$(BUILD)/conformance/%)
 HARN_OBJ := $(HARN_SRC:%.c=$(BUILD)/%.o)
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/fuzz/input.o $(BUILD)/fuzz/replay.o
+# fuzz targets with a plain main() that replays inputs (make check), and the
+# same targets linked with libFuzzer (make fuzz, in $(FUZZ_BUILD))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: all check demo asan valgrind coverage install deps lint format clean tests \
-        deps-check deps-check-test
+        deps-check deps-check-test fuzz fuzz-build fuzz-seeds fuzz-ci
 .DEFAULT_GOAL := all
 
 all: deps-check $(FOSIM)
@@ -110,7 +122,20 @@ $(FOSIM): $(CLI_OBJ) $(LIB)
 $(BUILD)/conformance/%: $(BUILD)/conformance/%.o $(HARN_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(HARN_OBJ) $(LIB) $(LDLIBS) -lcmocka
 
-tests: deps-check-test $(FOSIM) $(TESTS)
+# The fault-injection test wraps the C library's allocation and stdio calls
+# (and libpcap's) so that each can be made to fail in turn.
+FAULT_WRAP := malloc calloc realloc free fopen fdopen fclose fwrite fread getc fflush rename
+$(BUILD)/conformance/test_faults: private LDFLAGS += $(FAULT_WRAP:%=-Wl,--wrap=%) -rdynamic
+
+tests: deps-check-test $(FOSIM) $(TESTS) $(FUZZ_REPLAY)
+
+$(FUZZ_REPLAY): $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/input.o \
+                $(BUILD)/fuzz/replay.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
+
+# Only built by `make fuzz` (CC=clang with -fsanitize=fuzzer-no-link).
+$(FUZZ_BIN): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/input.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 # ---- running the suite -----------------------------------------------------------
 
@@ -145,6 +170,35 @@ coverage:
 	  lcov -q --extract build/cov/fosim.info "*/$$d/*" -o build/cov/$$d.info >/dev/null; \
 	  printf '%-5s ' "$$d/"; lcov --summary build/cov/$$d.info 2>&1 | grep 'lines'; done
 
+# ---- fuzzing ----------------------------------------------------------------------
+
+# `make fuzz` builds every fuzz/fuzz_NAME.c with clang, libFuzzer, ASan and
+# UBSan under $(FUZZ_BUILD), generates the seed corpora from the repository
+# (fuzz/seeds.sh) and runs each target for FUZZ_SECONDS (fuzz/run.sh);
+# FUZZ_TARGETS="scenario qmp" selects some.  A finding stops the target and
+# fails the make; see fuzz/README.md for turning it into a regression test.
+FUZZ_BUILD   ?= build/libfuzzer
+FUZZ_SECONDS ?= 180
+FUZZ_TARGETS ?=
+FUZZ_CC      ?= clang
+
+fuzz: fuzz-seeds
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The short pass CI runs: about ten seconds per target.
+fuzz-ci: fuzz-seeds
+	fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
+
+fuzz-seeds: fuzz-build all
+	fuzz/seeds.sh $(FUZZ_BUILD) $(FOSIM)
+
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev:"; \
+	  echo "  sudo apt-get install -y clang libclang-rt-14-dev"; exit 1; }
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
 # ---- install --------------------------------------------------------------------
 
 install: all
@@ -167,4 +221,5 @@ lint:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d) $(HARN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d) $(HARN_OBJ:.o=.d) \
+         $(FUZZ_OBJ:.o=.d)

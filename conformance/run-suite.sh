@@ -43,7 +43,7 @@ if [ -f conformance/steps ]; then
         case $line in ''|'#'*) continue ;; esac
         name=${line%% *}; cmd=${line#* }
         # shellcheck disable=SC2086
-        run_step "$name" env FOSIM="$runner $build/fosim" BUILD="$build" sh -c "$cmd"
+        run_step "$name" env FOSIM="$runner $build/fosim" BUILD="$build" RUNNER="$runner" sh -c "$cmd"
     done < conformance/steps
 fi
 

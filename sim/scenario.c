@@ -77,37 +77,86 @@ static void line_free(struct line *l)
     memset(l, 0, sizeof(*l));
 }
 
-static void line_push(struct line *l, char *text, struct scn_pos pos, bool quoted, bool json)
+/*
+ * Allocation: a scenario is untrusted input, so running out of memory while
+ * reading one is an error reported with its position (never an abort, see
+ * sim/err.h).  Every helper below returns NULL or -1 when memory runs out,
+ * freeing what it was handed, and the caller reports ps_oom().
+ */
+static char *dup_str(const char *s)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->w = sim_xrealloc(l->w, l->cap * sizeof(*l->w));
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Grow *v (of *cap elements of `size` bytes) to hold at least `need`. */
+static int grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*(void **)v, ncap * size);
+    if (!p)
+        return -1;
+    *(void **)v = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int ps_oom(struct parser *ps, const struct scn_pos *pos)
+{
+    return scn_errf(ps->err, pos, "out of memory while reading the scenario");
+}
+
+/* Takes ownership of text (NULL = an allocation already failed). */
+static int line_push(struct line *l, char *text, struct scn_pos pos, bool quoted, bool json)
+{
+    if (!text || grow(&l->w, &l->cap, l->n + 1, sizeof(*l->w)) != 0) {
+        free(text);
+        return -1;
     }
     l->w[l->n++] = (struct word){ .text = text, .pos = pos, .quoted = quoted, .json = json };
+    return 0;
 }
 
 struct buf {
     char *p;
     size_t n, cap;
+    bool oom; /* an allocation failed: the contents are incomplete */
 };
 
 static void buf_put(struct buf *b, char c)
 {
+    if (b->oom)
+        return;
     if (b->n + 2 > b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->p = sim_xrealloc(b->p, b->cap);
+        size_t ncap = b->cap ? b->cap * 2 : 64;
+        char *p = realloc(b->p, ncap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = ncap;
     }
     b->p[b->n++] = c;
     b->p[b->n] = '\0';
 }
 
+/* The text built so far (owned by the caller), or NULL if memory ran out. */
 static char *buf_take(struct buf *b)
 {
-    if (!b->p)
-        return sim_xstrdup("");
-    char *p = b->p;
+    char *p = b->oom ? NULL : b->p ? b->p : dup_str("");
+    if (b->oom)
+        free(b->p);
     b->p = NULL;
     b->n = b->cap = 0;
+    b->oom = false;
     return p;
 }
 
@@ -212,7 +261,8 @@ static int next_line(struct parser *ps, struct line *l)
                     }
                     buf_put(&b, d);
                 }
-                line_push(l, buf_take(&b), pos, true, false);
+                if (line_push(l, buf_take(&b), pos, true, false) != 0)
+                    return ps_oom(ps, &pos);
                 continue;
             }
             if (c == '{' || c == '[') {
@@ -247,7 +297,8 @@ static int next_line(struct parser *ps, struct line *l)
                             break;
                     }
                 }
-                line_push(l, buf_take(&b), pos, false, true);
+                if (line_push(l, buf_take(&b), pos, false, true) != 0)
+                    return ps_oom(ps, &pos);
                 continue;
             }
             /* a plain word: up to white space; quotes inside are literal */
@@ -264,7 +315,8 @@ static int next_line(struct parser *ps, struct line *l)
                 ps->off++;
                 col++;
             }
-            line_push(l, buf_take(&b), pos, false, false);
+            if (line_push(l, buf_take(&b), pos, false, false) != 0)
+                return ps_oom(ps, &pos);
         }
         free(b.p);
         if (l->n > 0) {
@@ -281,10 +333,17 @@ static struct scn_arg take_arg(struct word *w)
     return a;
 }
 
-static void args_push(struct scn_args *a, struct scn_arg x)
+/* Takes ownership of x.text (NULL = an allocation already failed). */
+static int args_push(struct scn_args *a, struct scn_arg x)
 {
-    a->v = sim_xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+    struct scn_arg *v = x.text ? realloc(a->v, (a->n + 1) * sizeof(*a->v)) : NULL;
+    if (!v) {
+        free(x.text);
+        return -1;
+    }
+    a->v = v;
     a->v[a->n++] = x;
+    return 0;
 }
 
 static void args_free(struct scn_args *a)
@@ -399,9 +458,9 @@ static int host_line(struct parser *ps, struct line *l, void *ctx)
     if (h->argv.n == 0 && l->n > 0 && strncmp(l->w[0].text, "qemu-system-", 12) == 0 &&
         !l->w[0].quoted)
         i = 1; /* a pasted command line: drop the program name */
-    (void)ps;
     for (; i < l->n; i++)
-        args_push(&h->argv, take_arg(&l->w[i]));
+        if (args_push(&h->argv, take_arg(&l->w[i])) != 0)
+            return ps_oom(ps, &l->w[i].pos);
     return 0;
 }
 
@@ -432,8 +491,9 @@ static int parse_host_block(struct parser *ps, struct line *l)
                             "'like %s' needs host %s to be defined earlier", l->w[3].text,
                             l->w[3].text);
         for (size_t i = 0; i < src->argv.n; i++) {
-            struct scn_arg a = { .text = sim_xstrdup(src->argv.v[i].text), .pos = src->argv.v[i].pos };
-            args_push(&h->argv, a);
+            struct scn_arg a = { .text = dup_str(src->argv.v[i].text), .pos = src->argv.v[i].pos };
+            if (args_push(&h->argv, a) != 0)
+                return ps_oom(ps, &l->w[3].pos);
         }
     }
     struct scn_pos start = l->w[0].pos;
@@ -443,13 +503,16 @@ static int parse_host_block(struct parser *ps, struct line *l)
 static int guest_line(struct parser *ps, struct line *l, void *ctx)
 {
     struct scn_guest *g = ctx;
-    (void)ps;
-    g->knobs = sim_xrealloc(g->knobs, (g->nknobs + 1) * sizeof(*g->knobs));
+    struct scn_knob *knobs = realloc(g->knobs, (g->nknobs + 1) * sizeof(*g->knobs));
+    if (!knobs)
+        return ps_oom(ps, &l->pos);
+    g->knobs = knobs;
     struct scn_knob *k = &g->knobs[g->nknobs++];
     memset(k, 0, sizeof(*k));
     k->key = take_arg(&l->w[0]);
     for (size_t i = 1; i < l->n; i++)
-        args_push(&k->values, take_arg(&l->w[i]));
+        if (args_push(&k->values, take_arg(&l->w[i])) != 0)
+            return ps_oom(ps, &l->w[i].pos);
     return 0;
 }
 
@@ -467,8 +530,10 @@ static int parse_guest_block(struct parser *ps, struct line *l)
     if (l->n == 2) {
         g->profile = take_arg(&l->w[1]);
     } else {
-        g->profile.text = sim_xstrdup("linux");
+        g->profile.text = dup_str("linux");
         g->profile.pos = l->w[0].pos;
+        if (!g->profile.text)
+            return ps_oom(ps, &l->w[0].pos);
     }
     const char *p = g->profile.text;
     if (strcmp(p, "linux") && strcmp(p, "qtest") && strcmp(p, "none"))
@@ -481,12 +546,15 @@ static int parse_guest_block(struct parser *ps, struct line *l)
 static int traffic_line(struct parser *ps, struct line *l, void *ctx)
 {
     struct scn_traffic *t = ctx;
-    (void)ps;
-    t->lines = sim_xrealloc(t->lines, (t->nlines + 1) * sizeof(*t->lines));
+    struct scn_traffic_line *lines = realloc(t->lines, (t->nlines + 1) * sizeof(*t->lines));
+    if (!lines)
+        return ps_oom(ps, &l->pos);
+    t->lines = lines;
     struct scn_traffic_line *tl = &t->lines[t->nlines++];
     memset(tl, 0, sizeof(*tl));
     for (size_t i = 0; i < l->n; i++)
-        args_push(&tl->words, take_arg(&l->w[i]));
+        if (args_push(&tl->words, take_arg(&l->w[i])) != 0)
+            return ps_oom(ps, &l->w[i].pos);
     return 0;
 }
 
@@ -508,9 +576,11 @@ static int parse_traffic_block(struct parser *ps, struct line *l)
 /* ---- Actions ---------------------------------------------------------------------------- */
 
 /* A terse QMP value: JSON literals, numbers and JSON objects stay JSON; the
- * rest (and anything quoted) is a string. */
-static json_t *terse_value(const struct word *w, const char *text)
+ * rest (and anything quoted) is a string.  NULL when the JSON is invalid
+ * (je->text says why), the text is not UTF-8 or memory ran out. */
+static json_t *terse_value(const struct word *w, const char *text, json_error_t *je)
 {
+    je->text[0] = '\0';
     if (w->quoted)
         return json_string(text);
     if (strcmp(text, "true") == 0)
@@ -520,7 +590,7 @@ static json_t *terse_value(const struct word *w, const char *text)
     if (strcmp(text, "null") == 0)
         return json_null();
     if (text[0] == '{' || text[0] == '[')
-        return json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+        return json_loads(text, JSON_REJECT_DUPLICATES, je);
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
@@ -529,11 +599,26 @@ static json_t *terse_value(const struct word *w, const char *text)
     return json_string(text);
 }
 
+/* jansson refuses text that is not UTF-8, and fails when memory runs out:
+ * tell the two apart for the message. */
+static int json_fail(struct parser *ps, const struct scn_pos *pos, const char *text)
+{
+    json_t *probe = json_string(text);
+    if (!probe && (probe = json_string_nocheck(text)) != NULL) {
+        json_decref(probe);
+        return scn_errf(ps->err, pos, "expected UTF-8 text (a QMP command is JSON)");
+    }
+    json_decref(probe);
+    return ps_oom(ps, pos);
+}
+
 static int json_word(struct parser *ps, const struct word *w, json_t **out)
 {
     json_error_t je;
     json_t *j = json_loads(w->text, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
+        if (!je.text[0]) /* jansson ran out of memory */
+            return ps_oom(ps, &w->pos);
         struct scn_pos p = w->pos;
         if (je.position > 0)
             p.col += (unsigned)je.position - 1;
@@ -561,8 +646,13 @@ static int parse_at(struct parser *ps, struct line *l)
     }
     if (is(&l->w[2], "guest")) {
         a.kind = SCN_ACT_GUEST;
-        for (size_t i = 3; i < n; i++)
-            args_push(&a.words, take_arg(&l->w[i]));
+        for (size_t i = 3; i < n; i++) {
+            if (args_push(&a.words, take_arg(&l->w[i])) != 0) {
+                free(a.label);
+                args_free(&a.words);
+                return ps_oom(ps, &l->w[i].pos);
+            }
+        }
         goto add;
     }
     a.kind = SCN_ACT_QMP;
@@ -600,7 +690,11 @@ static int parse_at(struct parser *ps, struct line *l)
                             name->text);
         }
         cmd = json_object();
-        json_object_set_new(cmd, "execute", json_string(name->text));
+        if (!cmd || json_object_set_new(cmd, "execute", json_string(name->text)) != 0) {
+            json_decref(cmd);
+            free(a.label);
+            return json_fail(ps, &name->pos, name->text);
+        }
         json_t *args = NULL;
         for (size_t i = 4; i < n; i++) {
             const struct word *kv = &l->w[i];
@@ -614,17 +708,25 @@ static int parse_at(struct parser *ps, struct line *l)
                                 name->text, kv->text);
             }
             *eq = '\0';
-            json_t *v = terse_value(kv, eq + 1);
+            json_error_t je;
+            json_t *v = terse_value(kv, eq + 1, &je);
             if (!v) {
                 struct scn_pos p = kv->pos;
                 p.col += (unsigned)(eq - kv->text) + 1;
                 json_decref(cmd);
                 json_decref(args);
                 free(a.label);
-                return scn_errf(ps->err, &p, "invalid JSON value for '%s'", kv->text);
+                if (je.text[0])
+                    return scn_errf(ps->err, &p, "invalid JSON value for '%s': %s", kv->text,
+                                    je.text);
+                return eq[1] == '{' || eq[1] == '[' ? ps_oom(ps, &p) : json_fail(ps, &p, eq + 1);
             }
-            if (!args)
-                args = json_object();
+            if (!args && (args = json_object()) == NULL) {
+                json_decref(v);
+                json_decref(cmd);
+                free(a.label);
+                return ps_oom(ps, &kv->pos);
+            }
             if (json_object_get(args, kv->text)) {
                 json_decref(v);
                 json_decref(cmd);
@@ -632,16 +734,24 @@ static int parse_at(struct parser *ps, struct line *l)
                 free(a.label);
                 return scn_errf(ps->err, &kv->pos, "argument '%s' given twice", kv->text);
             }
-            json_object_set_new(args, kv->text, v);
+            if (json_object_set_new(args, kv->text, v) != 0) {
+                json_decref(cmd);
+                json_decref(args);
+                free(a.label);
+                return json_fail(ps, &kv->pos, kv->text);
+            }
         }
-        if (args)
-            json_object_set_new(cmd, "arguments", args);
+        if (args && json_object_set_new(cmd, "arguments", args) != 0) {
+            json_decref(cmd);
+            free(a.label);
+            return ps_oom(ps, &l->w[3].pos);
+        }
     }
     a.json = json_dumps(cmd, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(cmd);
     if (!a.json) {
         free(a.label);
-        return scn_errf(ps->err, &a.pos, "cannot encode the QMP command");
+        return ps_oom(ps, &a.pos); /* json_dumps fails only when memory runs out */
     }
 add:
     for (size_t i = 0; a.label && i < ps->s->nactions; i++) {
@@ -656,7 +766,14 @@ add:
             return rr;
         }
     }
-    ps->s->actions = sim_xrealloc(ps->s->actions, (ps->s->nactions + 1) * sizeof(a));
+    struct scn_action *acts = realloc(ps->s->actions, (ps->s->nactions + 1) * sizeof(a));
+    if (!acts) {
+        free(a.label);
+        free(a.json);
+        args_free(&a.words);
+        return ps_oom(ps, &a.pos);
+    }
+    ps->s->actions = acts;
     ps->s->actions[ps->s->nactions++] = a;
     return 0;
 }
@@ -728,13 +845,24 @@ static int parse_match(struct parser *ps, struct line *l, size_t *i, struct scn_
                             "expected field=value (e.g. status=wait-unplug), 'in', 'count' or "
                             "'<', found '%s'",
                             kv->text);
-        m->keys = sim_xrealloc(m->keys, (m->nfields + 1) * sizeof(*m->keys));
-        m->values = sim_xrealloc(m->values, (m->nfields + 1) * sizeof(*m->values));
+        struct scn_arg *keys = realloc(m->keys, (m->nfields + 1) * sizeof(*m->keys));
+        if (keys)
+            m->keys = keys;
+        struct scn_arg *values = keys ? realloc(m->values, (m->nfields + 1) * sizeof(*m->values)) : NULL;
+        if (!values)
+            return ps_oom(ps, &kv->pos);
+        m->values = values;
         *eq = '\0';
-        m->keys[m->nfields] = (struct scn_arg){ .text = sim_xstrdup(kv->text), .pos = kv->pos };
         struct scn_pos vp = kv->pos;
         vp.col += (unsigned)(eq - kv->text) + 1;
-        m->values[m->nfields] = (struct scn_arg){ .text = sim_xstrdup(eq + 1), .pos = vp };
+        char *key = dup_str(kv->text), *value = dup_str(eq + 1);
+        if (!key || !value) {
+            free(key);
+            free(value);
+            return ps_oom(ps, &kv->pos);
+        }
+        m->keys[m->nfields] = (struct scn_arg){ .text = key, .pos = kv->pos };
+        m->values[m->nfields] = (struct scn_arg){ .text = value, .pos = vp };
         m->nfields++;
         (*i)++;
     }
@@ -769,6 +897,7 @@ static int parse_tail(struct parser *ps, struct line *l, size_t i, struct scn_ex
     return 0;
 }
 
+/* The line as written, for reports; NULL if memory ran out. */
 static char *join_line(const struct line *l)
 {
     struct buf b = { 0 };
@@ -795,6 +924,8 @@ static int parse_expect(struct parser *ps, struct line *l)
     struct scn_expect e = { .pos = l->w[0].pos, .from = SIM_TIME_NONE, .to = SIM_TIME_NONE,
                             .at = SIM_TIME_NONE, .count = -1 };
     e.text = join_line(l);
+    if (!e.text)
+        return ps_oom(ps, &l->pos);
     size_t i = 1;
     struct word *w = &l->w[i];
 
@@ -822,8 +953,12 @@ static int parse_expect(struct parser *ps, struct line *l)
             r = expect_words(ps, l, 3, 0, "expect traffic ...");
             goto out;
         }
-        for (size_t k = 2; k < l->n; k++)
-            args_push(&e.words, take_arg(&l->w[k]));
+        for (size_t k = 2; k < l->n; k++) {
+            if (args_push(&e.words, take_arg(&l->w[k])) != 0) {
+                r = ps_oom(ps, &l->w[k].pos);
+                goto out;
+            }
+        }
         goto add;
     }
     if (is(w, "guest")) {
@@ -852,7 +987,11 @@ static int parse_expect(struct parser *ps, struct line *l)
     }
     if (is(w, "event")) {
         e.kind = SCN_EXPECT_EVENT;
-        e.items = sim_xcalloc(1, sizeof(*e.items));
+        e.items = calloc(1, sizeof(*e.items));
+        if (!e.items) {
+            r = ps_oom(ps, &w->pos);
+            goto out;
+        }
         e.nitems = 1;
         if (parse_match(ps, l, &i, &e.items[0]) || e.items[0].is_log) {
             r = e.items[0].is_log ? scn_errf(ps->err, &w->pos, "expected an event name") : -1;
@@ -913,7 +1052,12 @@ static int parse_expect(struct parser *ps, struct line *l)
     if (is(w, "order") && !e.negated) {
         e.kind = SCN_EXPECT_ORDER;
         for (;;) {
-            e.items = sim_xrealloc(e.items, (e.nitems + 1) * sizeof(*e.items));
+            struct scn_match *items = realloc(e.items, (e.nitems + 1) * sizeof(*e.items));
+            if (!items) {
+                r = ps_oom(ps, i < l->n ? &l->w[i].pos : &w->pos);
+                goto out;
+            }
+            e.items = items;
             memset(&e.items[e.nitems], 0, sizeof(*e.items));
             e.nitems++;
             if (parse_match(ps, l, &i, &e.items[e.nitems - 1])) {
@@ -954,7 +1098,12 @@ check:
     if (r)
         goto out;
 add:
-    ps->s->expects = sim_xrealloc(ps->s->expects, (ps->s->nexpects + 1) * sizeof(e));
+    struct scn_expect *expects = realloc(ps->s->expects, (ps->s->nexpects + 1) * sizeof(e));
+    if (!expects) {
+        r = ps_oom(ps, &e.pos);
+        goto out;
+    }
+    ps->s->expects = expects;
     ps->s->expects[ps->s->nexpects++] = e;
     return 0;
 out:
@@ -1019,13 +1168,15 @@ static int parse_statement(struct parser *ps, struct line *l)
         if ((r = expect_words(ps, l, 2, 2, "scenario NAME")))
             return r;
         free(s->name);
-        s->name = sim_xstrdup(l->w[1].text);
-        return 0;
+        s->name = dup_str(l->w[1].text);
+        return s->name ? 0 : ps_oom(ps, &l->w[1].pos);
     }
     if (strcmp(k, "describe") == 0) {
         if ((r = expect_words(ps, l, 2, 0, "describe TEXT")))
             return r;
         char *t = join_line(l);
+        if (!t)
+            return ps_oom(ps, &kw->pos);
         free(s->description);
         /* drop the keyword and the quotes join_line added around strings */
         const char *p = t + strlen("describe ");
@@ -1034,11 +1185,13 @@ static int parse_statement(struct parser *ps, struct line *l)
             p++;
             n -= 2;
         }
-        s->description = sim_xmalloc(n + 1);
-        memcpy(s->description, p, n);
-        s->description[n] = '\0';
+        s->description = malloc(n + 1);
+        if (s->description) {
+            memcpy(s->description, p, n);
+            s->description[n] = '\0';
+        }
         free(t);
-        return 0;
+        return s->description ? 0 : ps_oom(ps, &kw->pos);
     }
     if (strcmp(k, "seed") == 0) {
         if ((r = expect_words(ps, l, 2, 2, "seed NUMBER")))
@@ -1095,7 +1248,8 @@ static int parse_statement(struct parser *ps, struct line *l)
             return r;
         struct scn_args *a = strcmp(k, "tags") ? &s->evidence : &s->tags;
         for (size_t i = 1; i < l->n; i++)
-            args_push(a, take_arg(&l->w[i]));
+            if (args_push(a, take_arg(&l->w[i])) != 0)
+                return ps_oom(ps, &l->w[i].pos);
         return 0;
     }
     if (strcmp(k, "include") == 0) {
@@ -1134,10 +1288,15 @@ static int parse_text(struct parser *ps)
     return r < 0 ? -1 : 0;
 }
 
+/* Remember a file name for positions; NULL if memory ran out. */
 static const char *keep_file_name(struct scenario *s, const char *path)
 {
-    s->files = sim_xrealloc(s->files, (s->nfiles + 1) * sizeof(*s->files));
-    s->files[s->nfiles] = sim_xstrdup(path);
+    char **files = realloc(s->files, (s->nfiles + 1) * sizeof(*s->files));
+    if (!files)
+        return NULL;
+    s->files = files;
+    if (!(s->files[s->nfiles] = dup_str(path)))
+        return NULL;
     return s->files[s->nfiles++];
 }
 
@@ -1150,6 +1309,8 @@ static int run_parser(struct scenario *s, const char *file, const char *text, si
     }
     struct parser ps = { .s = s, .file = keep_file_name(s, file), .text = text, .len = len,
                          .depth = depth, .err = err };
+    if (!ps.file)
+        return sim_errf(err, "%s: out of memory while reading the scenario", file);
     return parse_text(&ps);
 }
 
@@ -1160,7 +1321,7 @@ static int read_file(const char *path, char **out, size_t *len, struct sim_err *
         return sim_errf(err, "%s: cannot open: %s", path, strerror(errno));
     struct buf b = { 0 };
     int c;
-    while ((c = getc(f)) != EOF) {
+    while ((c = getc(f)) != EOF && !b.oom) {
         if (b.n >= MAX_FILE_BYTES) {
             fclose(f);
             free(b.p);
@@ -1177,7 +1338,7 @@ static int read_file(const char *path, char **out, size_t *len, struct sim_err *
     }
     *len = b.n;
     *out = buf_take(&b);
-    return 0;
+    return *out ? 0 : sim_errf(err, "%s: out of memory while reading the scenario", path);
 }
 
 static int parse_file(struct parser *ps, const char *path, const struct scn_pos *from)
@@ -1196,11 +1357,19 @@ static int parse_file(struct parser *ps, const char *path, const struct scn_pos 
     return r;
 }
 
-static struct scenario *scn_new(const char *path)
+/* A scenario with its defaults, or NULL (with err) if memory ran out. */
+static struct scenario *scn_new(const char *path, struct sim_err *err)
 {
-    struct scenario *s = sim_xcalloc(1, sizeof(*s));
-    s->path = sim_xstrdup(path);
-    s->description = sim_xstrdup("");
+    struct scenario *s = calloc(1, sizeof(*s));
+    if (s) {
+        s->path = dup_str(path);
+        s->description = dup_str("");
+    }
+    if (!s || !s->path || !s->description) {
+        scn_free(s);
+        sim_errf(err, "%s: out of memory while reading the scenario", path);
+        return NULL;
+    }
     s->epoch = SCN_DEFAULT_EPOCH;
     s->until = SIM_TIME_NONE;
     s->seed = 1;
@@ -1221,7 +1390,9 @@ static int finish(struct scenario *s, struct sim_err *err)
     if (!s->name) {
         const char *base = strrchr(s->path, '/');
         base = base ? base + 1 : s->path;
-        s->name = sim_xstrdup(base);
+        s->name = dup_str(base);
+        if (!s->name)
+            return sim_errf(err, "%s: out of memory while reading the scenario", s->path);
         char *dot = strrchr(s->name, '.');
         if (dot && dot != s->name)
             *dot = '\0';
@@ -1269,7 +1440,9 @@ static int finish(struct scenario *s, struct sim_err *err)
 int scn_parse_string(const char *name, const char *text, struct scenario **out,
                      struct sim_err *err)
 {
-    struct scenario *s = scn_new(name);
+    struct scenario *s = scn_new(name, err);
+    if (!s)
+        return -1;
     if (run_parser(s, name, text, strlen(text), 0, err) != 0 || finish(s, err) != 0) {
         scn_free(s);
         return -1;
@@ -1280,7 +1453,9 @@ int scn_parse_string(const char *name, const char *text, struct scenario **out,
 
 int scn_load(const char *path, struct scenario **out, struct sim_err *err)
 {
-    struct scenario *s = scn_new(path);
+    struct scenario *s = scn_new(path, err);
+    if (!s)
+        return -1;
     struct parser ps = { .s = s, .err = err, .depth = -1 };
     if (parse_file(&ps, path, NULL) != 0 || finish(s, err) != 0) {
         scn_free(s);

@@ -346,13 +346,13 @@ err_failover:
     return err;
 }
 
-static void vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
+static int vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
 {
     (void)surprise;
     struct gnet *n = gnet_of(g);
     struct vnet *vi = pdev->drvdata;
     if (!vi)
-        return;
+        return 0;
     guest_timer_cancel(&vi->config_work);
     /* IMP: G-09 the standby leaves first, then the instance and master */
     gnetdev_unregister(vi->dev);
@@ -364,6 +364,7 @@ static void vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
     n->virtio[vi->index] = NULL;
     pdev->drvdata = NULL;
     free(vi);
+    return 0;
 }
 
 const struct guest_driver virtio_net_driver = {

@@ -736,7 +736,53 @@ static void test_destroy(void **state)
     gfix_free(x);
 }
 
+/* The VLAN-challenged guard reads the master's features: a challenged
+ * candidate is enslaved even though the master has a VLAN (quirk). */
+static void test_vlan_challenged_quirk(void **state)
+{
+    (void)state;
+    EVIDENCE(G-22);
+    struct gfix *x = gfix_new(0);
+    gfix_standby(x, 0, MAC_A);
+    assert_int_equal(gnetdev_vlan_add(gfix_dev(x, "eth0"), 5), 0);
+    struct fake_dev *vf = gfix_fake(x);
+    snprintf(vf->pdev.name, sizeof(vf->pdev.name), "0000:02:00.0");
+    vf->nd = gnetdev_alloc(x->g, "e1000e", &vf->pdev, &fake_ops, vf);
+    vf->nd->features |= GND_F_VLAN_CHALLENGED;
+    assert_int_equal(gnetdev_register(vf->nd, MAC_A, false), 0);
+    assert_ptr_equal(failover_primary(gfix_fo(x, "eth0")), vf->nd);
+    assert_int_equal(gfix_count(x, "VLAN challenged"), 0);
+    gfix_free(x);
+}
+
+/* Only the instance's own slaves are unenslaved: a refused device with
+ * the same MAC leaves without an "unregistered" line; published lower
+ * state follows the rule of G-38. */
+static void test_unregister_only_slaves(void **state)
+{
+    (void)state;
+    EVIDENCE(G-31, G-32, G-38);
+    struct gfix *x = gfix_new(0);
+    struct fake_dev *s = gfix_standby(x, 0, MAC_A);
+    gnet_ifup(x->g);
+    struct fake_dev *vf = gfix_vf(x, "0000:02:00.0", MAC_A, false);
+    struct fake_dev *vf2 = gfix_vf(x, "0000:03:00.0", MAC_A, false);
+    assert_true(vf->nd->lower_tx_enabled && vf->nd->lower_link_up);
+    gnetdev_carrier_off(s->nd);
+    gfix_run(x, SIM_S(3));
+    assert_false(s->nd->lower_tx_enabled); /* a running primary is present */
+    assert_false(s->nd->lower_link_up);
+    gnetdev_unregister(vf2->nd);
+    assert_int_equal(gfix_count(x, "unregistered"), 0);
+    gnetdev_unregister(vf->nd);
+    assert_int_equal(gfix_count(x, "failover primary slave:eth2 unregistered"), 1);
+    assert_null(failover_primary(gfix_fo(x, "eth0")));
+    gfix_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_vlan_challenged_quirk),
+    cmocka_unit_test(test_unregister_only_slaves),
     cmocka_unit_test(test_boot_names_and_lines),
     cmocka_unit_test(test_slave_flags_by_kernel),
     cmocka_unit_test(test_existing_vf_scanned),

@@ -204,6 +204,15 @@ static void test_second_primary_refused(void **state)
     assert_int_equal(gfix_count(x, "virtio_net virtio0 eth0: eth3 attempting to register as "
                                    "slave dev when primary already present"),
                      1);
+    struct obs_klog k;
+    klog_classify(&k, "virtio_net virtio0 eth0: eth3 attempting to register as slave dev when "
+                      "primary already present");
+    assert_int_equal(k.kind, KLOG_FO_SLAVE_REFUSED);
+    assert_string_equal(k.ifname, "eth3");
+    assert_string_equal(k.ifname2, "eth0");
+    klog_classify(&k, "e1000e 0000:02:00.0 eth2: can not register failover rx handler (err = -16)");
+    assert_int_equal(k.kind, KLOG_FO_SLAVE_REFUSED);
+    assert_string_equal(k.ifname, "eth2");
     gfix_free(x);
 }
 

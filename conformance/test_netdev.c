@@ -209,7 +209,24 @@ static void test_action_parsing(void **state)
     gfix_free(x);
 }
 
+/* The mtu knob: init sets the master's MTU after bringing it up, which the
+ * master applies to its slaves (G-46). */
+static void test_mtu_knob(void **state)
+{
+    (void)state;
+    EVIDENCE(G-46);
+    struct gfix *x = gfix_new_knobs(0, "mtu 9000\n");
+    struct fake_dev *s = gfix_standby(x, 0, MAC_A);
+    struct fake_dev *vf = gfix_vf(x, "0000:02:00.0", MAC_A, false);
+    gnet_ifup(x->g);
+    assert_int_equal(gfix_dev(x, "eth0")->mtu, 9000);
+    assert_int_equal(s->nd->mtu, 9000);
+    assert_int_equal(vf->nd->mtu, 9000);
+    gfix_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_mtu_knob),
     cmocka_unit_test(test_names_and_ifindex),
     cmocka_unit_test(test_perm_addr),
     cmocka_unit_test(test_close_before_unregister),

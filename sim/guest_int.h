@@ -186,7 +186,9 @@ struct gnetdev_ops {
 };
 
 /* Allocate a net device.  `parent` is the PCI function it sits on (NULL for
- * virtual devices); `driver` is the name printed in its log lines. */
+ * virtual devices); `driver` is the name printed in its log lines.  Carrier
+ * starts on, as alloc_netdev leaves it: a NIC driver whose PHY has no link
+ * yet calls gnetdev_carrier_off before registering (e1000e does). */
 struct gnetdev *gnetdev_alloc(struct guest *g, const char *driver, struct gpci_dev *parent,
                               const struct gnetdev_ops *ops, void *priv);
 /* Free a device that was never registered (a probe that failed early). */
@@ -222,7 +224,7 @@ void gnetdev_set_stats32(struct gnetdev *nd, bool on);
 /* The net side of the linux profile (netdev.c). */
 void gnet_init(struct guest *g);                 /* at boot, before drivers */
 void gnet_free(struct guest *g);
-void gnet_ifup(struct guest *g);                 /* init brings the interfaces up */
+void gnet_ifup(struct guest *g);                 /* init: master (or NIC) up, 10.0.2.15/24, knob mtu */
 enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role *via);
 unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsigned max);
 /* A scripted net action of the linux profile (`at T guest VERB ARGS`, verbs

@@ -865,6 +865,10 @@ void gnet_ifup(struct guest *g)
         return;
     d->has_ipv4 = true;
     n->ifup_dev = d;
+    /* knob mtu N: `ip link set eth0 mtu N` after the address (G-46 on a master) */
+    if (g->cfg.master_mtu && gnetdev_set_mtu(d, g->cfg.master_mtu) != 0)
+        sim_emit_state(g->vm, g->host ? host_id(g->host) : OBS_SOURCE, "guest-net", "",
+                       "failed", "mtu: error setting the knob's MTU");
     static const uint8_t all_hosts[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
     gnetdev_mc_add(d, all_hosts);
 }

@@ -395,6 +395,26 @@ void klog_classify(struct obs_klog *k, const char *text)
             k->kind = KLOG_NET_OTHER;
         return;
     }
+    /* net_failover refusing a slave (linux-guest.md G-20, G-23, G-26..G-28):
+     * "eth0: eth3 attempting to register as slave dev when standby already
+     * present" on the master, "eth2: can not register failover rx handler"
+     * on the slave; ifname gets the refused device */
+    if (strstr(msg, " attempting to register as slave dev when ")) {
+        sim_strlcpy(k->ifname2, ifname, sizeof(k->ifname2));
+        word(k->ifname, sizeof(k->ifname), msg, " ");
+        k->kind = KLOG_FO_SLAVE_REFUSED;
+        return;
+    }
+    if (starts(msg, "can not register failover rx handler") ||
+        starts(msg, "unable to change mtu of ") || starts(msg, "Opening slave ") ||
+        starts(msg, "Failed to add vlan ids to device ")) {
+        k->kind = KLOG_FO_SLAVE_REFUSED;
+        if (starts(msg, "can not"))
+            sim_strlcpy(k->ifname, ifname, sizeof(k->ifname));
+        else
+            sim_strlcpy(k->ifname2, ifname, sizeof(k->ifname2));
+        return;
+    }
     if (starts(msg, "pciehp: ")) {
         classify_pciehp(k, msg + 8);
         return;

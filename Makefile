@@ -119,6 +119,9 @@ $(LIB): $(LIB_OBJ)
 $(FOSIM): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
+# Tests that run the command line find the fosim built with them.
+$(BUILD)/conformance/%.o: CPPFLAGS += -DFOSIM_BIN='"$(BUILD)/fosim"'
+
 $(BUILD)/conformance/%: $(BUILD)/conformance/%.o $(HARN_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(HARN_OBJ) $(LIB) $(LDLIBS) -lcmocka
 

@@ -82,6 +82,12 @@ struct printer {
     char line[8192];
 };
 
+static void count_obs(void *ctx, const struct obs *o)
+{
+    (void)ctx;
+    (void)o;
+}
+
 static void print_obs(void *ctx, const struct obs *o)
 {
     struct printer *p = ctx;
@@ -173,7 +179,7 @@ int cmd_check(int argc, char **argv)
         goto out_bundle;
     }
     pr->out = stdout;
-    struct obs_sink sink = { print_obs, pr };
+    struct obs_sink sink = { opt.timeline ? print_obs : count_obs, pr };
     if (bundle_replay(b, &sink, &err) != 0) {
         cli_bad("%s", err.msg);
         free(pr);
@@ -182,7 +188,10 @@ int cmd_check(int argc, char **argv)
     for (size_t i = 0; i < b->nnotes; i++)
         printf("note: %s\n", b->notes[i]);
     free(pr);
-    rc = EXIT_OK;
+    /* The assertion catalog (spec/) plugs in here; until then nothing is
+     * decided, and saying so is the honest answer. */
+    fprintf(stderr, "fosim: no assertion was evaluated (the catalog is not in this build)\n");
+    rc = EXIT_INCONCLUSIVE;
 out_bundle:
     if (b != files)
         bundle_free(b);

@@ -35,6 +35,7 @@ struct rec_pcap {
     enum obs_host host;
     char *point;              /* owned */
     bool sll2;
+    enum obs_role role;       /* Ethernet: the role of the device captured */
     struct bundle_iface ifaces[BUNDLE_MAX_IFACES];
     size_t nifaces;
 };
@@ -51,6 +52,8 @@ struct recorder {
     struct sim_err err;             /* first error */
     bool failed;
     uint8_t *buf;                   /* SLL2 record assembly (owned) */
+    bool guest_mac_set;             /* learnt from frames the guest sent */
+    uint8_t guest_mac[6];
 };
 
 static const char *const text_suffix[3] = { ".qmp", "-guest.log", ".stderr" };
@@ -112,6 +115,7 @@ static struct rec_pcap *pcap_file(struct recorder *r, const struct obs *o)
     p->host = o->host;
     p->point = sim_xstrdup(o->u.frame.point ? o->u.frame.point : "guest");
     p->sll2 = sll2;
+    p->role = o->u.frame.role;
     r->npcaps++;
     return p;
 }
@@ -166,6 +170,10 @@ static void put_frame(struct recorder *r, const struct obs *o)
             memcpy(h + SLL2_LEN, f->data, cap);
         rc = pcap_writer_put(p->w, o->t, h, SLL2_LEN + cap, SLL2_LEN + f->len, &e);
     } else {
+        if (!r->guest_mac_set && f->dir == OBS_DIR_FROM_GUEST && f->caplen >= 12) {
+            memcpy(r->guest_mac, f->data + 6, 6);
+            r->guest_mac_set = true;
+        }
         rc = pcap_writer_put(p->w, o->t, f->data, f->caplen, f->len, &e);
     }
     if (rc != 0 && !r->failed) {
@@ -347,6 +355,7 @@ int record_finish(struct recorder *r, struct sim_err *err)
         struct bundle_file *bf = &b->files[b->nfiles - 1];
         memcpy(bf->ifaces, p->ifaces, sizeof(p->ifaces));
         bf->nifaces = p->nifaces;
+        bf->role = p->role;
         free(p->name);
         free(p->point);
     }
@@ -367,6 +376,28 @@ int record_finish(struct recorder *r, struct sim_err *err)
     b->seed_set = true;
     b->complete = r->ended && !r->truncated;
     describe_hosts(r, b);
+    if (!b->guest_mac_set && r->guest_mac_set) {
+        memcpy(b->guest_mac, r->guest_mac, 6);
+        b->guest_mac_set = true;
+    }
+    /* Devices the captures name but the hosts do not describe keep the
+     * role their frames carried. */
+    for (size_t i = 0; i < b->nfiles; i++) {
+        const struct bundle_file *bf = &b->files[i];
+        if (bf->kind != BUNDLE_PCAP || strcmp(bf->point, "guest") == 0)
+            continue;
+        bool known = false;
+        for (size_t k = 0; k < b->ndevs; k++)
+            known |= b->devs[k].host == bf->host && strcmp(b->devs[k].id, bf->point) == 0;
+        if (known)
+            continue;
+        b->devs = sim_xrealloc(b->devs, (b->ndevs + 1) * sizeof(*b->devs));
+        struct bundle_device *d = &b->devs[b->ndevs++];
+        memset(d, 0, sizeof(*d));
+        d->id = sim_xstrdup(bf->point);
+        d->host = bf->host;
+        d->role = bf->role;
+    }
     rc = bundle_write_manifest(b, r->dir, err);
 out:
     for (int h = 0; h < OBS_NHOSTS; h++)

@@ -196,6 +196,9 @@ struct obs_frame {
     uint16_t ethertype; /* after any 802.1Q tag */
     uint64_t flow;      /* hash of the network-layer bytes: the same frame has
                            the same flow at every capture point (obs_decode_frame) */
+    sim_time stamp;     /* the record's stamp in its pcap file, on the capture
+                           tool's clock (filter-dump: the VM's virtual clock on
+                           top of QEMU's start second), or 0 when unknown */
 };
 
 /* ---- State transitions (simulator only) --------------------------------- */

@@ -13,6 +13,7 @@
 #ifndef SIM_TRAFFIC_H
 #define SIM_TRAFFIC_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim/err.h"
@@ -41,6 +42,29 @@ void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
 
 /* Print the per-path and blackout report. */
 void traffic_report(const struct traffic *t, FILE *out);
+
+/* ---- Capture points ----------------------------------------------------------
+ *
+ * Every record of a capture point is an OBS_FRAME observation whose origin
+ * is the pcap file a real setup writes and the record's number in it:
+ * <host>-<qdev id>.pcap per host netdev (Ethernet, QEMU filter-dump) and
+ * <host>-guest.pcap per host the guest ran on (Linux SLL2, tcpdump -i any
+ * in the guest); obs_frame.stamp is the stamp that tool writes.  The
+ * recorder (fosim run --record) writes them out; doc/traffic.md. */
+
+/* One capture point, for a bundle manifest. */
+struct traffic_capture_info {
+    enum obs_host host;
+    const char *point;  /* QEMU device id, or "guest"; borrowed */
+    const char *file;   /* "<host>-<point>.pcap"; borrowed */
+    const char *netdev; /* the netdev id, or NULL for the guest capture */
+    enum obs_role role; /* role of the device (guest capture: MASTER) */
+    int linktype;       /* PCAP_LINK_ETHERNET or PCAP_LINK_SLL2 */
+    uint64_t records;   /* records so far */
+};
+/* Fill up to max entries (in creation order); returns the number of points. */
+unsigned traffic_captures(const struct traffic *t, struct traffic_capture_info *out,
+                          unsigned max);
 
 /* Evaluate an "expect traffic ..." statement.  Returns 1 held, 0 failed
  * (with a reason in why), -1 malformed (positioned error). */

@@ -63,6 +63,8 @@ FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 .PHONY: all check demo asan valgrind coverage install deps lint format clean tests \
         deps-check deps-check-test fuzz fuzz-build fuzz-seeds fuzz-ci
 .DEFAULT_GOAL := all
+# Keep object files of test executables (they are intermediates of a chain).
+.SECONDARY:
 
 all: deps-check $(FOSIM)
 

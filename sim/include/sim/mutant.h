@@ -51,7 +51,19 @@
     X(SLAVE_MTU_NOT_ALIGNED, "slave-mtu-not-aligned",                                     \
       "net_failover enslaves without setting the slave MTU to the master MTU")            \
     X(NO_RENAME_REOPEN, "no-rename-reopen",                                               \
-      "a slave renamed while the master runs is not opened again")
+      "a slave renamed while the master runs is not opened again")                          \
+    X(DELETE_ON_PARTIAL_EJECT, "delete-on-partial-eject",                                  \
+      "the guest's eject of a partially unplugged primary really deletes it (H-39)")        \
+    X(ACPI_NO_PENDING, "acpi-no-pending",                                                  \
+      "ACPI unplug requests do not mark the unplug pending (bug 6.13)")                    \
+    X(STALE_NOTIFIER, "stale-notifier",                                                    \
+      "an unplugged standby keeps its migration notifier (bug 6.7, H-05)")                 \
+    X(SECOND_PRIMARY, "second-primary",                                                    \
+      "a second primary for one standby is accepted (H-12)")                               \
+    X(READD_ON_RENEGOTIATION, "readd-on-renegotiation",                                    \
+      "each STANDBY negotiation adds the primary again (bug 6.2, H-21)")                   \
+    X(REPLUG_KEEPS_PARTIAL, "replug-keeps-partial",                                        \
+      "the replug after a failed migration leaves the primary flagged partial (bug 6.8)")
 
 enum mutant {
 #define X(id, name, desc) MUT_##id,

@@ -1143,6 +1143,7 @@ static int pcap_next_obs(struct src *s, struct sim_err *err)
     o->origin.file = s->f->name;
     o->origin.line = r->record;
     struct obs_frame *fr = &o->u.frame;
+    fr->stamp = r->t;
     fr->point = s->f->point;
     fr->data = r->payload;
     fr->caplen = r->payload_caplen;

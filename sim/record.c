@@ -36,6 +36,8 @@ struct rec_pcap {
     char *point;              /* owned */
     bool sll2;
     enum obs_role role;       /* Ethernet: the role of the device captured */
+    uint64_t n;               /* records written */
+    struct clock_map clock;   /* file stamp to wall clock, per record */
     struct bundle_iface ifaces[BUNDLE_MAX_IFACES];
     size_t nifaces;
 };
@@ -146,6 +148,13 @@ static void put_frame(struct recorder *r, const struct obs *o)
     struct rec_pcap *p = pcap_file(r, o);
     if (!p)
         return;
+    /* The file holds the capture tool's own stamp (microseconds); the
+     * manifest maps it back to the host clock record by record. */
+    sim_time st = f->stamp ? f->stamp - f->stamp % 1000 : o->t;
+    if (clock_map_add(&p->clock, ++p->n, o->t - st) != 0 && !r->failed) {
+        r->failed = true;
+        sim_errf(&r->err, "%s: out of memory", r->dir);
+    }
     struct sim_err e;
     int rc;
     if (p->sll2) {
@@ -168,13 +177,13 @@ static void put_frame(struct recorder *r, const struct obs *o)
         h[18] = h[19] = 0;
         if (cap)
             memcpy(h + SLL2_LEN, f->data, cap);
-        rc = pcap_writer_put(p->w, o->t, h, SLL2_LEN + cap, SLL2_LEN + f->len, &e);
+        rc = pcap_writer_put(p->w, st, h, SLL2_LEN + cap, SLL2_LEN + f->len, &e);
     } else {
         if (!r->guest_mac_set && f->dir == OBS_DIR_FROM_GUEST && f->caplen >= 12) {
             memcpy(r->guest_mac, f->data + 6, 6);
             r->guest_mac_set = true;
         }
-        rc = pcap_writer_put(p->w, o->t, f->data, f->caplen, f->len, &e);
+        rc = pcap_writer_put(p->w, st, f->data, f->caplen, f->len, &e);
     }
     if (rc != 0 && !r->failed) {
         r->failed = true;
@@ -356,6 +365,8 @@ int record_finish(struct recorder *r, struct sim_err *err)
         memcpy(bf->ifaces, p->ifaces, sizeof(p->ifaces));
         bf->nifaces = p->nifaces;
         bf->role = p->role;
+        bf->clock = p->clock;
+        memset(&p->clock, 0, sizeof(p->clock));
         free(p->name);
         free(p->point);
     }

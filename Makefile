@@ -186,6 +186,7 @@ FUZZ_BUILD   ?= build/libfuzzer
 FUZZ_SECONDS ?= 180
 FUZZ_TARGETS ?=
 FUZZ_CC      ?= clang
+FUZZ_EXTRA_SEEDS ?=
 
 fuzz: fuzz-seeds
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -195,7 +196,7 @@ fuzz-ci: fuzz-seeds
 	fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
 
 fuzz-seeds: fuzz-build all
-	fuzz/seeds.sh $(FUZZ_BUILD) $(FOSIM)
+	FUZZ_EXTRA_SEEDS="$(FUZZ_EXTRA_SEEDS)" fuzz/seeds.sh $(FUZZ_BUILD) $(FOSIM)
 
 fuzz-build:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev:"; \

@@ -38,12 +38,14 @@ for t in $targets; do
     mkdir -p "$corpus" "$seeds" "$findings" "$fb/logs"
     dict=
     [ -f "fuzz/$t.dict" ] && dict=-dict=fuzz/$t.dict
+    # fuzz/NAME.options: extra libFuzzer flags (e.g. -max_len: small inputs run faster)
+    opts=$(cat "fuzz/$t.options" 2>/dev/null)
     before=$(ls "$findings" | wc -l)
     # -timeout: one input taking longer than 10 s is a hang;
     # -rss_limit_mb/-malloc_limit_mb: an input needing more memory is a finding.
     # shellcheck disable=SC2086
     "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-        -print_final_stats=1 -artifact_prefix="$findings/" $dict \
+        -print_final_stats=1 -artifact_prefix="$findings/" $dict $opts \
         "$corpus" "$seeds" </dev/null >"$log" 2>&1
     rc=$?
     after=$(ls "$findings" | wc -l)

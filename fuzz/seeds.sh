@@ -13,6 +13,7 @@
 #   pcap      every .pcap under traces/, conformance/ and the simulated bundles
 #   manifest  every bundle manifest (manifest.json)
 #   check     every bundle directory, packed into one file (see fuzz/pack.sh)
+#   NAME      every stored regression input fuzz/regressions/NAME/*
 # "The simulated bundles" are recorded here with FOSIM run --record from the
 # conformance scenarios (when the command supports it), under
 # FUZZ_BUILD/seed-bundles/.  Seed file names are their content's hash.
@@ -42,9 +43,14 @@ fi
 
 find conformance examples traces -name '*.fos' -type f 2>/dev/null | LC_ALL=C sort |
     while IFS= read -r f; do add scenario "$f"; done
-find traces "$bundles" conformance -type f 2>/dev/null | LC_ALL=C sort |
+# FUZZ_EXTRA_SEEDS: more directories to take seeds from (e.g. raw recordings
+# that are not in the repository); their QMP logs may be *.jsonl.
+find traces "$bundles" conformance ${FUZZ_EXTRA_SEEDS:-} -type f 2>/dev/null | LC_ALL=C sort |
     while IFS= read -r f; do
         case $f in
+        *qmp*.jsonl) add qmp "$f" ;;
+        */guest.log) add klog "$f" ;;
+        */stderr.txt) add stderr "$f" ;;
         *.qmp) add qmp "$f" ;;
         *-guest.log | *console*.log) add klog "$f" ;;
         *.stderr) add stderr "$f" ;;
@@ -60,6 +66,12 @@ find traces "$bundles" -name manifest.json -type f 2>/dev/null | LC_ALL=C sort |
         h=$(sha1sum <"$seeds/check/tmp" | cut -c1-16)
         mv "$seeds/check/tmp" "$seeds/check/$h"
     done
+# Stored regression inputs seed their target too.
+for d in fuzz/regressions/*/; do
+    [ -d "$d" ] || continue
+    t=$(basename "$d")
+    for f in "$d"*; do add "$t" "$f"; done
+done
 for d in "$seeds"/*; do
     [ -d "$d" ] && echo "seeds ${d##*/}: $(ls "$d" | wc -l) files"
 done

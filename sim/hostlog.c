@@ -54,7 +54,8 @@ size_t hostlog_parse_stamp(const char *s, sim_time *t)
         !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se) || s[19] != '.' ||
         !digits(s + 20, 6, &us) || s[26] != 'Z')
         return 0;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+    /* years past 2200 would overflow nanoseconds since 1970 in 64 bits */
+    if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return 0;
     int64_t days = days_from_civil(y, mo, d);
     *t = ((days * 86400 + h * 3600 + mi * 60 + se) * 1000000 + us) * 1000;

@@ -918,6 +918,7 @@ static const char *const verdict_words[] = { "pass", "fail", "inconclusive", "n/
 
 static int parse_expect(struct parser *ps, struct line *l)
 {
+    struct scn_expect *expects;
     int r = expect_words(ps, l, 2, 0, "expect source|target|guest|verdict|traffic ...");
     if (r)
         return r;
@@ -1098,8 +1099,7 @@ check:
     if (r)
         goto out;
 add:
-    struct scn_expect *expects = realloc(ps->s->expects, (ps->s->nexpects + 1) * sizeof(e));
-    if (!expects) {
+    if (!(expects = realloc(ps->s->expects, (ps->s->nexpects + 1) * sizeof(e)))) {
         r = ps_oom(ps, &e.pos);
         goto out;
     }

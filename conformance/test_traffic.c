@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/guest.h"
@@ -911,6 +912,121 @@ static void test_bad_pcap_refused(void **state)
     fx_free(&f);
 }
 
+/* ---- through fosim run ------------------------------------------------------------------------ */
+
+/* Write `n` bytes as a file. */
+static void put_file(const char *path, const void *data, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void le32w(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* A classic pcap: file header, then records of `caplen` bytes declaring
+ * `declared` bytes (all the same), `keep` bytes of the whole kept. */
+static size_t mk_pcap(uint8_t *b, uint32_t magic, uint32_t snaplen, uint32_t linktype,
+                      int nrec, uint32_t caplen, uint32_t declared)
+{
+    memset(b, 0, 24);
+    le32w(b, magic);
+    b[4] = 2;
+    b[6] = 4;
+    le32w(b + 16, snaplen);
+    le32w(b + 20, linktype);
+    size_t n = 24;
+    for (int i = 0; i < nrec; i++) {
+        le32w(b + n, 1000 + (uint32_t)i);
+        le32w(b + n + 4, 0);
+        le32w(b + n + 8, declared);
+        le32w(b + n + 12, declared);
+        n += 16;
+        mkframe(b + n, caplen < 14 ? 14 : caplen, PMAC, GMAC, (uint8_t)i);
+        n += caplen;
+    }
+    return n;
+}
+
+/* Every kind of bad capture makes `fosim run` stop before the run with
+ * exit status 2 and one line naming the scenario line, the file and the
+ * record or byte offset; nothing of a result is printed. */
+static void test_cli_bad_pcap_exit_2(void **state)
+{
+    (void)state;
+    static uint8_t b[4096];
+    static const char *const msgs[6] = {
+        "record 2 at byte offset 100: truncated record",
+        "byte offset 0: not a pcap file",
+        "record 1 at byte offset 24: caplen 100 exceeds the file's snaplen of 64",
+        "record 1 at byte offset 24: record length out of bounds",
+        "link type 113 (LINUX_SLL) is not supported",
+        "cannot open: No such file or directory",
+    };
+    const size_t nc = 6;
+    char dir[256], cmd[1536], out[4096];
+    snprintf(dir, sizeof(dir), "%s", tpath(""));
+    /* 0: the second record cut short */
+    size_t n = mk_pcap(b, 0xa1b2c3d4, 65535, 1, 2, 60, 60);
+    put_file(tpath("bad0.pcap"), b, n - 20);
+    /* 1: not a pcap at all */
+    put_file(tpath("bad1.pcap"), "{\"QMP\": {}}\n", 12);
+    /* 2: caplen beyond the snaplen */
+    n = mk_pcap(b, 0xa1b2c3d4, 64, 1, 1, 100, 100);
+    put_file(tpath("bad2.pcap"), b, n);
+    /* 3: a 2 GiB record */
+    n = mk_pcap(b, 0xa1b2c3d4, 65535, 1, 1, 60, 0x7fffffff);
+    put_file(tpath("bad3.pcap"), b, n);
+    /* 4: Linux cooked capture v1 */
+    n = mk_pcap(b, 0xa1b2c3d4, 65535, 113, 1, 60, 60);
+    put_file(tpath("bad4.pcap"), b, n);
+    /* 5: no such file (bad99.pcap) */
+
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    for (size_t i = 0; i < nc; i++) {
+        char scn[512];
+        snprintf(scn, sizeof(scn), "%ss%zu.fos", dir, i);
+        FILE *fp = fopen(scn, "w");
+        assert_non_null(fp);
+        fprintf(fp, "scenario bad-pcap\n"
+                    "host source\n"
+                    "    -M q35 -m 256 -nodefaults\n"
+                    "    -netdev user,id=hs0\n"
+                    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11\n"
+                    "end\n"
+                    "traffic\n"
+                    "    ping 10.0.2.2\n"
+                    "    pcap bad%zu.pcap from 1s\n"
+                    "end\n"
+                    "expect traffic sent out >= 0\n",
+                i == 5 ? (size_t)99 : i);
+        assert_int_equal(fclose(fp), 0);
+        snprintf(cmd, sizeof(cmd), "'%s/%s' run '%s' 2>&1", cwd, FOSIM_BIN, scn);
+        FILE *pp = popen(cmd, "r");
+        assert_non_null(pp);
+        size_t got = fread(out, 1, sizeof(out) - 1, pp);
+        out[got] = '\0';
+        int st = pclose(pp);
+        char want[1024];
+        snprintf(want, sizeof(want), "fosim: %s:9:10: pcap: %sbad%zu.pcap: %s", scn, dir,
+                 i == 5 ? (size_t)99 : i, msgs[i]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 2 || !strstr(out, want) ||
+            strstr(out, "expectation")) {
+            print_error("case %zu: status %d, output:\n%s\nwanted exit 2 and: %s\n", i,
+                        WIFEXITED(st) ? WEXITSTATUS(st) : -1, out, want);
+            fail();
+        }
+    }
+}
+
 /* Same scenario, same seed: the same records, byte for byte. */
 static void test_deterministic(void **state)
 {
@@ -973,6 +1089,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_expect_results),
     cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_bad_pcap_refused),
+    cmocka_unit_test(test_cli_bad_pcap_exit_2),
     cmocka_unit_test(test_deterministic),
     cmocka_unit_test(test_report),
 };

@@ -1643,6 +1643,12 @@ static uint64_t sum_dropped(const struct acct *a, enum tdir d, int via, int why)
 
 /* ---- the report ------------------------------------------------------------------------------------------------------ */
 
+/* A path as reports and expectations name it ("none": no path chosen). */
+static const char *path_name(int role)
+{
+    return role == OBS_ROLE_UNKNOWN ? "none" : obs_role_name((enum obs_role)role);
+}
+
 static void fmt_time(char *b, size_t n, sim_time t)
 {
     sim_time_format_short(b, n, t);
@@ -1662,7 +1668,7 @@ static void report_acct(const struct traffic *t, const struct acct *a, sim_time 
         for (int r = 0; r < OBS_NROLES; r++) {
             if (!a->delivered[d][r])
                 continue;
-            fprintf(out, "%svia %s %" PRIu64, sep, obs_role_name((enum obs_role)r),
+            fprintf(out, "%svia %s %" PRIu64, sep, path_name(r),
                     a->delivered[d][r]);
             sep = ", ";
         }
@@ -1674,7 +1680,7 @@ static void report_acct(const struct traffic *t, const struct acct *a, sim_time 
             for (int k = 0; k < FRAME_NDROPS; k++) {
                 if (!a->dropped[d][r][k])
                     continue;
-                fprintf(out, "%s%s %s %" PRIu64, sep, obs_role_name((enum obs_role)r),
+                fprintf(out, "%s%s %s %" PRIu64, sep, path_name(r),
                         drop_name((enum frame_drop)k), a->dropped[d][r][k]);
                 sep = ", ";
             }

@@ -229,3 +229,25 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d) $(HARN_OBJ:.o=.d) \
          $(FUZZ_OBJ:.o=.d)
+
+# ---- benchmark -----------------------------------------------------------------------
+
+# make bench: the benchmark table (bench/bench.c).  The input is generated
+# under $(BUILD)/bench at run time (about 400 MB) and never committed.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+BENCH     := $(BUILD)/bench/fosim-bench
+BENCH_DIR := $(BUILD)/bench/data
+BENCH_REPEATS ?= 5
+
+$(BENCH): $(BENCH_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/%.o: CPPFLAGS += -Ibench
+
+bench: deps-check $(BENCH)
+	@test -f $(BENCH_DIR)/manifest.json || $(BENCH) gen $(BENCH_DIR)
+	@$(BENCH) run $(BENCH_DIR) $(BENCH_REPEATS)
+
+.PHONY: bench
+-include $(BENCH_OBJ:.o=.d)

@@ -40,6 +40,7 @@ struct pcap_reader {
     int linktype;
     uint32_t snaplen;
     uint64_t record;    /* records returned so far */
+    long pos;           /* classic pcap: byte offset of the next record */
     bool failed;        /* a bad record was reported: no further reads */
 };
 
@@ -160,6 +161,7 @@ int pcap_reader_open(const char *path, struct pcap_reader **out, struct sim_err 
         goto err_close_pcap;
     }
     r->snaplen = (uint32_t)pcap_snapshot(r->p);
+    r->pos = PCAP_FILE_HEADER;
     *out = r;
     return 0;
 
@@ -191,7 +193,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_rec *rec, struct sim_err
 {
     if (r->failed)
         return sim_errf(err, "%s: read after an error", r->path);
-    long before = ftell(r->fp);
+    long before = r->pcapng ? -1 : r->pos;
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(r->p, &h, &data);
@@ -206,10 +208,16 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_rec *rec, struct sim_err
                                                            : "unreadable record";
         return rec_errf(r, r->pcapng ? -1 : before, err, what, detail);
     }
-    long after = ftell(r->fp);
+    /* Only a record libpcap may have cut to the snaplen needs the stream's
+     * position; the others advanced it by exactly header + caplen. */
     uint32_t declared = h->caplen;
-    if (!r->pcapng && before >= 0 && after >= before + PCAP_REC_HEADER)
-        declared = (uint32_t)(after - before - PCAP_REC_HEADER);
+    if (!r->pcapng && h->caplen >= r->snaplen) {
+        long after = ftell(r->fp);
+        if (after >= before + PCAP_REC_HEADER)
+            declared = (uint32_t)(after - before - PCAP_REC_HEADER);
+    }
+    if (!r->pcapng)
+        r->pos = before + PCAP_REC_HEADER + (long)declared;
     char detail[160];
     if (declared > r->snaplen) {
         snprintf(detail, sizeof(detail), " %" PRIu32 " exceeds the file's snaplen of %" PRIu32,

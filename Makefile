@@ -44,7 +44,7 @@ SIM_SRC  := $(wildcard sim/*.c)
 SPEC_SRC := $(wildcard spec/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard conformance/test_*.c)
-HARN_SRC := conformance/harness.c
+HARN_SRC := conformance/harness.c conformance/tracefeed.c
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 

@@ -1,0 +1,133 @@
+/*
+ * Reports: the format switch and what the three formats share (times,
+ * the list of sources given, escaping helpers live with each format).
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "monitor.h"
+#include "sim/err.h"
+
+int check_format_parse(const char *s, enum check_format *out)
+{
+    if (strcasecmp(s, "text") == 0)
+        *out = CHECK_REPORT_TEXT;
+    else if (strcasecmp(s, "tap") == 0)
+        *out = CHECK_REPORT_TAP;
+    else if (strcasecmp(s, "junit") == 0 || strcasecmp(s, "xml") == 0)
+        *out = CHECK_REPORT_JUNIT;
+    else
+        return -1;
+    return 0;
+}
+
+size_t check_format_time(char *buf, size_t n, sim_time t, sim_time t0)
+{
+    int r;
+    if (t == SIM_TIME_NONE) {
+        r = snprintf(buf, n, "-");
+    } else if (t0 != SIM_TIME_NONE) {
+        sim_time d = t - t0;
+        const char *sign = d < 0 ? "-" : "+";
+        uint64_t a = (uint64_t)(d < 0 ? -d : d);
+        r = snprintf(buf, n, "%s%" PRIu64 ".%06" PRIu64 "s", sign, a / 1000000000u,
+                     (a % 1000000000u) / 1000u);
+    } else {
+        time_t secs = (time_t)(t / 1000000000);
+        long us = (long)((t % 1000000000) / 1000);
+        if (us < 0) {
+            us += 1000000;
+            secs--;
+        }
+        struct tm tm;
+        if (!gmtime_r(&secs, &tm))
+            r = snprintf(buf, n, "%lld", (long long)t);
+        else
+            r = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+    }
+    return r < 0 ? 0 : (size_t)r;
+}
+
+sim_time report_t0(const struct check *c)
+{
+    if (c->ctx.t0_set)
+        return c->ctx.t0;
+    return c->t_first;
+}
+
+size_t report_sources(char *buf, size_t n, const struct check *c)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        const struct check_host *ch = &c->ctx.host[h];
+        if (!ch->present)
+            continue;
+        int r = snprintf(buf + len, len < n ? n - len : 0, "%s%s:", len ? "; " : "",
+                         obs_host_name((enum obs_host)h));
+        if (r > 0)
+            len += (size_t)r;
+        bool any = false;
+        for (unsigned k = 0; k < SPEC_NSOURCES; k++) {
+            if (!(ch->sources & (1u << k)))
+                continue;
+            r = snprintf(buf + len, len < n ? n - len : 0, " %s",
+                         spec_source_name((enum spec_source)k));
+            if (r > 0)
+                len += (size_t)r;
+            any = true;
+        }
+        if (!any) {
+            r = snprintf(buf + len, len < n ? n - len : 0, " (none)");
+            if (r > 0)
+                len += (size_t)r;
+        }
+    }
+    if (len == 0)
+        snprintf(buf, n, "(no source given)");
+    return len;
+}
+
+size_t report_evidence_where(char *buf, size_t n, const struct check_evidence *e)
+{
+    const char *what = e->kind == OBS_KLOG      ? "guest"
+                       : e->kind == OBS_FRAME   ? "pcap"
+                       : e->kind == OBS_HOSTLOG ? "stderr"
+                                                : "qmp";
+    int r;
+    if (e->file[0] && e->line)
+        r = snprintf(buf, n, "%s %s %s:%" PRIu64 "%s", obs_host_name(e->host), what, e->file,
+                     e->line, e->kind == OBS_FRAME ? " (record)" : "");
+    else if (e->file[0])
+        r = snprintf(buf, n, "%s %s %s", obs_host_name(e->host), what, e->file);
+    else
+        r = snprintf(buf, n, "%s %s", obs_host_name(e->host), what);
+    return r < 0 ? 0 : (size_t)r;
+}
+
+int check_report(const struct check *c, enum check_format fmt,
+                 const struct check_report_opts *opts, FILE *out)
+{
+    static const struct check_report_opts none = { .verbose = false };
+    if (!opts)
+        opts = &none;
+    switch (fmt) {
+    case CHECK_REPORT_TEXT:
+        report_text(c, opts, out);
+        break;
+    case CHECK_REPORT_TAP:
+        report_tap(c, opts, out);
+        break;
+    case CHECK_REPORT_JUNIT:
+        report_junit(c, opts, out);
+        break;
+    }
+    if (fflush(out) != 0 || ferror(out))
+        return -1;
+    return 0;
+}

@@ -32,6 +32,10 @@ int cmd_run(int argc, char **argv);
 void cmd_run_usage(FILE *out);
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
+int cmd_assertions(int argc, char **argv);
+void cmd_assertions_usage(FILE *out);
+int cmd_explain(int argc, char **argv);
+void cmd_explain_usage(FILE *out);
 
 /* Print "fosim: message" on stderr and return EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

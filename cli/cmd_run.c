@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
 #include "sim/expect.h"
 #include "sim/mutant.h"
@@ -29,7 +30,11 @@ void cmd_run_usage(FILE *out)
             "  --quiet         print only the expectations and the summary\n"
             "  --record DIR    also write the run as a bundle in DIR (doc/bundle.md): QMP\n"
             "                  logs, guest consoles, QEMU stderr, pcaps, manifest.json\n\n"
-            "Exit status: 0 every expectation held, 1 one failed, 2 bad input.\n");
+            "After the expectations it prints the catalog's verdicts on the run: a\n"
+            "summary line and every FAIL with its evidence (fosim explain ID).\n\n"
+            "Exit status: 0 every expectation held and no assertion failed that the\n"
+            "scenario does not expect to fail (expect verdict ID fail), 1 otherwise,\n"
+            "2 bad input.\n");
 }
 
 struct printer {
@@ -47,6 +52,58 @@ static void print_obs(void *ctx, const struct obs *o)
     obs_format(p->line, sizeof(p->line), o, p->t0);
     fprintf(p->out, "%s\n", p->line);
 }
+
+/* ---- verdicts (spec/check.h) -------------------------------------------------- */
+
+/* Settle the scenario's "expect verdict ID V" from the monitors' results. */
+static void settle_verdicts(struct expect_eval *ev, const struct check *chk)
+{
+    for (size_t i = 0; i < expect_count(ev); i++) {
+        const struct expect_outcome *o = expect_outcome(ev, i);
+        if (o->e->kind != SCN_EXPECT_VERDICT)
+            continue;
+        const struct spec_entry *a = spec_lookup(o->e->subject.text, NULL);
+        const struct check_result *res = a ? check_result_for(chk, a->sid) : NULL;
+        expect_settle_verdict(ev, i, res ? check_verdict_name(res->verdict) : NULL);
+    }
+}
+
+/* Does the scenario expect assertion a to fail? */
+static bool fail_expected(const struct scenario *s, const struct spec_entry *a)
+{
+    for (size_t i = 0; i < s->nexpects; i++) {
+        const struct scn_expect *e = &s->expects[i];
+        const struct spec_entry *x =
+            e->kind == SCN_EXPECT_VERDICT ? spec_lookup(e->subject.text, NULL) : NULL;
+        if (x == a && strcmp(e->word.text, "fail") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Print the verdict summary and every FAIL with its evidence; returns the
+ * number of FAILs the scenario did not expect. */
+static unsigned print_verdicts(const struct check *chk, const struct scenario *s, FILE *out)
+{
+    unsigned t[CHECK_NVERDICTS], unexpected = 0;
+    check_totals(chk, t);
+    fprintf(out, "\nverdicts: %u pass, %u fail, %u inconclusive, %u n/a\n", t[CHECK_PASS],
+            t[CHECK_FAIL], t[CHECK_INCONCLUSIVE], t[CHECK_NA]);
+    for (size_t i = 0; i < check_count(chk); i++) {
+        const struct check_result *res = check_result(chk, i);
+        if (res->verdict != CHECK_FAIL)
+            continue;
+        bool expected = fail_expected(s, res->a);
+        unexpected += !expected;
+        fprintf(out, "\n%s", expected ? "(expected by the scenario) " : "");
+        check_print_result(chk, res, out);
+    }
+    if (unexpected)
+        fprintf(out, "\n%u assertion(s) failed that the scenario does not expect to fail\n",
+                unexpected);
+    return unexpected;
+}
+/* ---- end verdicts ---- */
 
 int cmd_run(int argc, char **argv)
 {
@@ -120,10 +177,28 @@ int cmd_run(int argc, char **argv)
     pr->t0 = r->w->epoch;
     pr->quiet = quiet;
     sim_world_add_sink(r->w, print_obs, pr);
+    /* ---- verdicts (spec/check.h): the catalog's monitors watch the run ---- */
+    struct check_ctx *cctx = calloc(1, sizeof(*cctx));
+    struct check *chk = NULL;
+    if (cctx) {
+        check_ctx_from_run(cctx, r);
+        chk = check_new(cctx);
+        free(cctx);
+    }
+    if (!chk) {
+        free(pr);
+        sim_run_free(r);
+        scn_free(s);
+        return cli_bad("out of memory");
+    }
+    sim_world_add_sink(r->w, check_sink, chk);
+    /* ---- end verdicts ---- */
+
     struct recorder *rec = NULL; /* --record: attach the bundle recorder */
     if (record_dir && record_open(record_dir, r, &rec, &err) != 0) {
         fprintf(stderr, "fosim: %s\n", err.msg);
         free(pr);
+        check_free(chk);
         sim_run_free(r);
         scn_free(s);
         return EXIT_BADINPUT;
@@ -144,11 +219,8 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_BADINPUT;
         goto out;
     }
-    for (size_t i = 0; i < expect_count(r->expect); i++) {
-        const struct expect_outcome *o = expect_outcome(r->expect, i);
-        if (o->e->kind == SCN_EXPECT_VERDICT)
-            expect_settle_verdict(r->expect, i, NULL);
-    }
+    check_finish(chk);
+    settle_verdicts(r->expect, chk);
     if (s->traffic.present) {
         printf("\ntraffic:\n");
         traffic_report(r->w->vms[0].traffic, stdout);
@@ -158,9 +230,11 @@ int cmd_run(int argc, char **argv)
     size_t n = expect_count(r->expect);
     printf("\n%zu expectation(s): %zu held, %u failed%s\n", n, n - failed, failed,
            r->truncated ? " (the run was cut at its horizon)" : "");
-    rc = failed ? EXIT_FAIL : EXIT_OK;
+    unsigned unexpected = print_verdicts(chk, s, stdout);
+    rc = failed || unexpected ? EXIT_FAIL : EXIT_OK;
 out:
     free(pr);
+    check_free(chk);
     sim_run_free(r);
     scn_free(s);
     return rc;

@@ -15,6 +15,10 @@ static const struct cli_command commands[] = {
     { "run", "simulate a scenario: timeline, expectations, verdicts", cmd_run, cmd_run_usage },
     { "check", "check a recorded run (a bundle or raw artifacts) against the catalog", cmd_check,
       cmd_check_usage },
+    { "assertions", "list the catalog of assertions (filters, traceability matrix)",
+      cmd_assertions, cmd_assertions_usage },
+    { "explain", "print one assertion in full: source, evidence needed, verdict rules",
+      cmd_explain, cmd_explain_usage },
 };
 
 static void usage(FILE *out)

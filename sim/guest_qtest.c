@@ -12,11 +12,13 @@
  *       native: Slot Control of its port with power and power indicator off.
  *   reset DEVICE          virtio reset (status 0: features cleared)
  *   power DEVICE on|off   native: Slot Control power on (indicator on) or off
+ *   indicator DEVICE on|off|blink   native: Slot Control power indicator only
  *
  * DEVICE is a QEMU id on the host the VM currently runs on; the qtest
  * touches hidden-from-the-guest functions as QEMU's test does (it knows the
  * addresses).  A device that does not exist when the action runs is reported
- * as a "qtest" state observation, not an abort.
+  * as a "qtest" state observation, not an abort.  The script stands for the
+ * guest OS, so nothing happens while the VM is stopped (H-41).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +39,7 @@ static int usage(const struct scn_action *a, const struct scn_arg *at, struct si
     return scn_errf(err, &at->pos,
                     "guest action: expected 'negotiate DEVICE [standby=on|off] "
                     "[order=low-high|high-low]', 'eject DEVICE', 'reset DEVICE' or "
-                    "'power DEVICE on|off'");
+                    "'power DEVICE on|off' or 'indicator DEVICE on|off|blink'");
 }
 
 static int check(const struct scn_action *a, struct sim_err *err, bool *standby,
@@ -79,6 +81,13 @@ static int check(const struct scn_action *a, struct sim_err *err, bool *standby,
                             "guest power takes a device id and on or off");
         return 0;
     }
+    if (!strcmp(verb, "indicator")) {
+        if (w->n != 3 || (strcmp(w->v[2].text, "on") && strcmp(w->v[2].text, "off") &&
+                          strcmp(w->v[2].text, "blink")))
+            return scn_errf(err, &w->v[w->n > 2 ? 2 : 1].pos,
+                            "guest indicator takes a device id and on, off or blink");
+        return 0;
+    }
     return usage(a, &w->v[0], err);
 }
 
@@ -94,6 +103,10 @@ static int qtest_action(struct guest *g, const struct scn_action *a, bool dry_ru
     const char *id = a->words.v[1].text;
     struct host *h = g->host;
     struct hw_pcidev *d = h ? qdev_find(h, id) : NULL;
+    if (h && !host_vm_running(h)) {
+        qtest_note(g, "skipped", "the VM is stopped");
+        return 0;
+    }
     if (!d) {
         char why[160];
         snprintf(why, sizeof(why), "%s: no device '%s'", verb, id);
@@ -142,6 +155,14 @@ static int qtest_action(struct guest *g, const struct scn_action *a, bool dry_ru
     }
     struct hw_port *p = d->parent->port;
     uint16_t ctl = hw_port_sltctl(p) & (uint16_t) ~(HW_SLTCTL_PCC | HW_SLTCTL_PIC);
+    if (!strcmp(verb, "indicator")) {
+        const char *s = a->words.v[2].text;
+        uint16_t pic = !strcmp(s, "on")    ? HW_SLTCTL_PWR_IND_ON
+                       : !strcmp(s, "off") ? HW_SLTCTL_PWR_IND_OFF
+                                           : HW_SLTCTL_PWR_IND_BLINK;
+        hw_port_sltctl_write(p, (uint16_t)((hw_port_sltctl(p) & ~HW_SLTCTL_PIC) | pic));
+        return 0;
+    }
     bool on = !strcmp(verb, "power") && !strcmp(a->words.v[2].text, "on");
     hw_port_sltctl_write(p, on ? (uint16_t)(ctl | HW_SLTCTL_PWR_IND_ON)
                                : (uint16_t)(ctl | HW_SLTCTL_PCC | HW_SLTCTL_PWR_IND_OFF));

@@ -422,6 +422,9 @@ void host_free(struct host *h)
     for (unsigned i = 0; i < h->ncl_hidden; i++)
         free(h->cl_hidden[i]);
     free(h->cl_hidden);
+    for (unsigned i = 0; i < h->nghosts; i++)
+        free(h->ghosts[i]);
+    free(h->ghosts);
     free(h->incoming_uri);
     free(h);
 }

@@ -155,6 +155,8 @@ struct host {
     bool machine_ready;         /* after host_start: device_add is a hotplug */
     char **cl_hidden;           /* ids of command-line -device (keyval) that were hidden */
     unsigned ncl_hidden;
+    char **ghosts;              /* MUT_STALE_NOTIFIER: ids of removed standbys */
+    unsigned nghosts;
     /* ACPI PCI hotplug (acpi_pcihp.c): per bsel */
     uint32_t acpi_up[256], acpi_down[256];
     /* run state */
@@ -230,6 +232,8 @@ bool vnet_unplug_pending(struct vnet *vn);
 /* Migration notifier: setup (unplug) or failed/cancelled (replug). */
 void vnet_migration_setup(struct vnet *vn);
 void vnet_migration_failed(struct vnet *vn);
+/* MUT_STALE_NOTIFIER: the notifier of a removed standby still runs. */
+void vnet_ghost_setup(struct host *h, const char *standby_id);
 /* Standbys in listener (registration) order. */
 unsigned vnet_standbys(struct host *h, struct vnet **out, unsigned max);
 

@@ -202,6 +202,8 @@ static bool unplug_pending(struct host *h)
 /* The migration notifiers: most recently registered first (H-36). */
 static void run_notifiers(struct host *h, bool setup)
 {
+    for (unsigned i = 0; setup && i < h->nghosts; i++)
+        vnet_ghost_setup(h, h->ghosts[i]);
     for (uint64_t seq = h->reg_seq; seq >= 1; seq--)
         for (struct hw_pcidev *d = h->devs; d; d = d->next)
             if (d->vn && d->vn->notifier && d->vn->reg_seq == seq) {

@@ -597,8 +597,6 @@ static int auto_devfn(const struct host *h, const struct hw_pcidev *parent, uint
             *devfn = (uint8_t)(slot << 3);
             return 0;
         }
-        if (parent) /* a root port's bus has slot 0 only */
-            break;
     }
     return -1;
 }
@@ -713,13 +711,6 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
     uint8_t devfn;
     if (dp.has_devfn) {
         devfn = dp.devfn;
-        if (parent && (devfn >> 3) != 0) {
-            /* a root port's secondary bus has slot 0 only (wording not
-             * verified against QEMU) */
-            snprintf(err, errlen, "PCI: slot %d function %d not available for %s, reserved",
-                     devfn >> 3, devfn & 7, drv->name);
-            return NULL;
-        }
         struct hw_pcidev *o = dev_at(h, parent, devfn);
         if (o) {
             snprintf(err, errlen, "PCI: slot %d function %d not available for %s, in use by %s,id=%s",

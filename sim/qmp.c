@@ -333,9 +333,10 @@ static json_t *cmd_set_params(struct qmp_ctx *c)
     struct host *h = c->h;
     const json_t *bw = json_object_get(c->args, "max-bandwidth");
     const json_t *dl = json_object_get(c->args, "downtime-limit");
-    if (bw && (json_integer_value(bw) < 0 || json_integer_value(bw) > (json_int_t)SIZE_MAX)) {
+    if (bw && json_integer_value(bw) < 0) {
         snprintf(c->err, sizeof(c->err),
-                 "Parameter 'max_bandwidth' expects an integer in the range of 0 to %zu bytes/second",
+                 "Parameter 'max_bandwidth' expects an integer in the range of 0 to %zu "
+                 "bytes/second",
                  (size_t)SIZE_MAX);
         return NULL;
     }

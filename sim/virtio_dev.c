@@ -60,8 +60,12 @@ void vnet_unrealize(struct hw_pcidev *d)
     json_decref(vn->primary_opts);
     vn->primary_opts = NULL;
     vn->listening = false;
-    if (!host_mut(d->h, MUT_STALE_NOTIFIER))
-        vn->notifier = false;
+    vn->notifier = false;
+    if (host_mut(d->h, MUT_STALE_NOTIFIER) && d->id) {
+        struct host *h = d->h;
+        h->ghosts = sim_xrealloc(h->ghosts, (h->nghosts + 1) * sizeof(char *));
+        h->ghosts[h->nghosts++] = sim_xstrdup(d->id);
+    }
 }
 
 unsigned vnet_standbys(struct host *h, struct vnet **out, unsigned max)
@@ -195,6 +199,20 @@ void vnet_migration_setup(struct vnet *vn)
     qmp_event(h, "UNPLUG_PRIMARY", data);
     vn->primary_hidden = true;
     sim_emit_state(h->vm, h->id, "qdev", p->id, "unplug-requested", "migration setup");
+}
+
+void vnet_ghost_setup(struct host *h, const char *standby_id)
+{
+    struct hw_pcidev *p = qdev_find_primary(h, standby_id);
+    char err[256];
+    if (!p || p->partially_hotplugged)
+        return;
+    p->partially_hotplugged = true;
+    if (qdev_hotplug_unplug_request(p, err, sizeof(err)) != 0)
+        return;
+    json_t *data = json_object();
+    json_object_set_new(data, "device-id", json_string(p->id));
+    qmp_event(h, "UNPLUG_PRIMARY", data);
 }
 
 /* virtio_net_handle_migration_primary, migration failed or cancelled. */

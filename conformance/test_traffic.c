@@ -376,7 +376,6 @@ static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
 static void test_pcap_replay_exact(void **state)
 {
     (void)state;
-    EVIDENCE(G-40, G-45);
     static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     static const uint8_t OTHER[6] = { 0x02, 0, 0, 0, 0, 9 };
     struct {
@@ -613,7 +612,6 @@ static void test_real_capture_replay(void **state)
 static void test_ping(void **state)
 {
     (void)state;
-    EVIDENCE(G-45);
     struct sim_err err = { "" };
     struct fx f;
     assert_int_equal(fx_build(&f,
@@ -798,11 +796,16 @@ static void test_expect_results(void **state)
                               "expect traffic delivered out via standby <= 0\n"
                               "expect traffic dropped out < 1\n"
                               "expect traffic lost out == 1\n"
-                              "expect traffic blackout out <= 100ms\n",
+                              "expect traffic blackout out <= 100ms\n"
+                              "expect traffic captured source-primary0.pcap out == 10\n"
+                              "expect traffic captured source-primary0.pcap in == 0\n"
+                              "expect traffic captured source-guest.pcap == 20\n"
+                              "expect traffic captured source-standby0.pcap > 0\n"
+                              "expect traffic captured target-guest.pcap == 0\n",
                               &err),
                      0);
     fx_run(&f, NULL, 0, SIM_S(1));
-    static const int want[] = { 1, 0, 1, 0, 1, 1, 0, 1 };
+    static const int want[] = { 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1 };
     for (size_t i = 0; i < SIM_ARRAY_SIZE(want); i++) {
         char why[256];
         assert_int_equal(fx_expect(&f, i, why, sizeof(why)), want[i]);
@@ -867,6 +870,12 @@ static void test_malformed(void **state)
           "t.fos:7:26: unexpected 'migration'" },
         { "traffic\n    generate out rate 1/s size 60\nend\nexpect traffic ping lost == 0\n",
           "t.fos:7:1: 'expect traffic ping ...' but the traffic block has no ping" },
+        { "traffic\n    ping 10.0.2.2\nend\nexpect traffic captured primary0.pcap == 0\n",
+          "t.fos:7:25: expected a capture file such as source-primary0.pcap" },
+        { "traffic\n    ping 10.0.2.2\nend\nexpect traffic captured\n",
+          "t.fos:7:16: expected a capture file after 'captured'" },
+        { "traffic\n    ping 10.0.2.2\nend\nexpect traffic captured source-guest.pcap via primary == 0\n",
+          "t.fos:7:43: unexpected 'via'" },
         { "traffic\n    ping 10.0.2.2\nend\nexpect traffic sent out migration 0 == 0\n",
           "t.fos:7:35: expected a migration number" },
     };

@@ -131,6 +131,7 @@ struct capture {
     char netdev[64];
     enum obs_role role;
     uint64_t records;
+    uint64_t dir_records[NDIRS]; /* records from / towards the guest */
 };
 
 /* The peer's answer to a ping, sent PEER_DELAY after the request. */
@@ -508,6 +509,7 @@ static void capture_netdev(struct traffic *t, struct host *h, const char *qdev_i
     if (!c)
         return;
     c->records++;
+    c->dir_records[dir == OBS_DIR_FROM_GUEST ? DIR_OUT : DIR_IN]++;
     struct obs_frame of = { .point = c->point, .role = c->role, .dir = dir, .len = len,
                             .caplen = caplen > HOST_SNAPLEN ? HOST_SNAPLEN : caplen,
                             .data = data, .stamp = file_stamp(t) };
@@ -561,6 +563,7 @@ static void capture_guest(struct traffic *t, enum obs_role role, enum obs_dir di
     memcpy(rec + 12, eth + 6, 6); /* the sender's address */
     memcpy(rec + SLL2_LEN, eth + 14, pl_cap);
     c->records++;
+    c->dir_records[dir == OBS_DIR_FROM_GUEST ? DIR_OUT : DIR_IN]++;
     struct obs_frame of = { .point = c->point, .role = role, .ifindex = ifindex, .dir = dir,
                             .sll2 = true, .len = len - 14, .caplen = pl_cap,
                             .data = rec + SLL2_LEN, .ethertype = proto,
@@ -1761,7 +1764,7 @@ void traffic_report(const struct traffic *t, FILE *out)
 /* ---- expect traffic ... --------------------------------------------------------------------------------------------------- */
 
 enum metric { M_SENT, M_DELIVERED, M_DROPPED, M_LOST, M_BLACKOUT, M_REQUESTS, M_REPLIES,
-              M_PING_LOST, M_GAP };
+              M_PING_LOST, M_GAP, M_CAPTURED };
 
 enum cmp_op { OP_LT, OP_LE, OP_EQ, OP_NE, OP_GE, OP_GT };
 static const char *const op_names[] = { "<", "<=", "==", "!=", ">=", ">" };
@@ -1775,12 +1778,14 @@ struct tquery {
     enum cmp_op op;
     bool is_time;
     int64_t value;         /* count, or ns */
+    char file[96];         /* M_CAPTURED: the capture file */
+    int cdir;              /* M_CAPTURED: DIR_OUT, DIR_IN, or -1 for both */
 };
 
 #define EXPECT_USAGE                                                                            \
     "expect traffic sent|delivered|dropped|lost|blackout out|in [via primary|standby|other|none] " \
     "[reason NAME] [migration N] OP VALUE, or expect traffic ping requests|replies|lost|gap "       \
-    "[migration N] OP VALUE"
+    "[migration N] OP VALUE, or expect traffic captured FILE [out|in] OP COUNT"
 
 static int expect_parse(const struct traffic *t, const struct scn_expect *e, struct sim_err *err,
                         void *qv)
@@ -1792,7 +1797,27 @@ static int expect_parse(const struct traffic *t, const struct scn_expect *e, str
         return scn_errf(err, &e->pos, "expected %s", EXPECT_USAGE);
     const struct scn_arg *m = &w->v[i++];
     bool ping = strcmp(m->text, "ping") == 0;
-    if (ping) {
+    bool captured = strcmp(m->text, "captured") == 0;
+    q.cdir = -1;
+    if (captured) {
+        q.m = M_CAPTURED;
+        if (i >= w->n)
+            return scn_errf(err, &m->pos, "expected a capture file after 'captured'");
+        const struct scn_arg *fa = &w->v[i++];
+        size_t fl = strlen(fa->text);
+        bool ok = (strncmp(fa->text, "source-", 7) == 0 || strncmp(fa->text, "target-", 7) == 0) &&
+                  fl > 12 && fl < sizeof(q.file) && strcmp(fa->text + fl - 5, ".pcap") == 0;
+        if (!ok)
+            return scn_errf(err, &fa->pos,
+                            "expected a capture file such as source-primary0.pcap or "
+                            "target-guest.pcap, found '%s'",
+                            fa->text);
+        sim_strlcpy(q.file, fa->text, sizeof(q.file));
+        if (i < w->n && (strcmp(w->v[i].text, "out") == 0 || strcmp(w->v[i].text, "in") == 0)) {
+            q.cdir = strcmp(w->v[i].text, "out") == 0 ? DIR_OUT : DIR_IN;
+            i++;
+        }
+    } else if (ping) {
         if (i >= w->n)
             return scn_errf(err, &m->pos, "expected requests, replies, lost or gap after 'ping'");
         m = &w->v[i++];
@@ -1870,7 +1895,7 @@ static int expect_parse(const struct traffic *t, const struct scn_expect *e, str
                 return scn_errf(err, &w->v[i].pos, "unknown drop reason '%s' (expected one of %s)",
                                 v, list);
             }
-        } else if (strcmp(k->text, "migration") == 0 && q.migration == 0 && !ping) {
+        } else if (strcmp(k->text, "migration") == 0 && q.migration == 0 && !ping && !captured) {
             uint64_t n;
             if (++i >= w->n)
                 return scn_errf(err, &k->pos, "expected a migration number after 'migration'");
@@ -1986,6 +2011,11 @@ int traffic_expect(const struct traffic *t, const struct scn_expect *e, char *wh
                  b.none ? ", nothing delivered" : b.open ? ", to the end" : "");
         break;
     }
+    case M_CAPTURED:
+        for (unsigned c = 0; c < t->ncap; c++)
+            if (strcmp(t->cap[c].file, q.file) == 0)
+                v = (int64_t)(q.cdir < 0 ? t->cap[c].records : t->cap[c].dir_records[q.cdir]);
+        break;
     case M_REQUESTS:
     case M_REPLIES:
     case M_PING_LOST:

@@ -129,7 +129,10 @@ $(BUILD)/conformance/%: $(BUILD)/conformance/%.o $(HARN_OBJ) $(LIB)
 
 # The fault-injection test wraps the C library's allocation and stdio calls
 # (and libpcap's) so that each can be made to fail in turn.
-FAULT_WRAP := malloc calloc realloc free fopen fdopen fclose fwrite fread getc fflush rename
+FAULT_WRAP := malloc calloc realloc free strdup fopen fdopen fclose fwrite fread getc fflush rename \
+              fprintf fputs fputc fsync mkdir json_loadb json_loads json_load_file \
+              pcap_fopen_offline_with_tstamp_precision pcap_open_dead_with_tstamp_precision \
+              pcap_close pcap_next_ex pcap_dump_fopen pcap_dump pcap_dump_flush pcap_dump_close
 $(BUILD)/conformance/test_faults: private LDFLAGS += $(FAULT_WRAP:%=-Wl,--wrap=%) -rdynamic
 
 tests: deps-check-test $(FOSIM) $(TESTS) $(FUZZ_REPLAY)

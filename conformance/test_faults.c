@@ -22,13 +22,16 @@
  *   - for bundle writers: a failed write leaves no manifest, so nothing
  *     looks like a complete bundle.
  */
+#define _DEFAULT_SOURCE /* libpcap's headers use the BSD u_char/u_int types */
 #include "harness.h"
 
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pcap/pcap.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,10 @@
 #include <unistd.h>
 
 #include "sim/err.h"
+#include "sim/hostlog.h"
+#include "sim/klog.h"
+#include "sim/pcap_io.h"
+#include "sim/qmp_log.h"
 #include "sim/scenario.h"
 
 /* ---- The injector ------------------------------------------------------------------ */
@@ -55,6 +62,7 @@ struct injector {
     size_t setcap;
     size_t live;
     long files;              /* FILEs opened while armed, not yet closed */
+    long pcaps;              /* libpcap handles and dumpers opened, not closed */
     FILE *writers[64];       /* streams open for writing (a failed close loses data) */
 };
 
@@ -72,6 +80,19 @@ size_t __real_fread(void *p, size_t size, size_t n, FILE *f);
 int __real_getc(FILE *f);
 int __real_fflush(FILE *f);
 int __real_rename(const char *from, const char *to);
+char *__real_strdup(const char *s);
+int __real_fputs(const char *s, FILE *f);
+int __real_fputc(int c, FILE *f);
+int __real_fsync(int fd);
+int __real_mkdir(const char *path, mode_t mode);
+pcap_t *__real_pcap_fopen_offline_with_tstamp_precision(FILE *f, u_int precision, char *errbuf);
+pcap_t *__real_pcap_open_dead_with_tstamp_precision(int linktype, int snaplen, u_int precision);
+void __real_pcap_close(pcap_t *p);
+int __real_pcap_next_ex(pcap_t *p, struct pcap_pkthdr **h, const u_char **data);
+pcap_dumper_t *__real_pcap_dump_fopen(pcap_t *p, FILE *f);
+void __real_pcap_dump(u_char *user, const struct pcap_pkthdr *h, const u_char *sp);
+int __real_pcap_dump_flush(pcap_dumper_t *d);
+void __real_pcap_dump_close(pcap_dumper_t *d);
 
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
@@ -85,6 +106,20 @@ size_t __wrap_fread(void *p, size_t size, size_t n, FILE *f);
 int __wrap_getc(FILE *f);
 int __wrap_fflush(FILE *f);
 int __wrap_rename(const char *from, const char *to);
+char *__wrap_strdup(const char *s);
+int __wrap_fprintf(FILE *f, const char *fmt, ...);
+int __wrap_fputs(const char *s, FILE *f);
+int __wrap_fputc(int c, FILE *f);
+int __wrap_fsync(int fd);
+int __wrap_mkdir(const char *path, mode_t mode);
+pcap_t *__wrap_pcap_fopen_offline_with_tstamp_precision(FILE *f, u_int precision, char *errbuf);
+pcap_t *__wrap_pcap_open_dead_with_tstamp_precision(int linktype, int snaplen, u_int precision);
+void __wrap_pcap_close(pcap_t *p);
+int __wrap_pcap_next_ex(pcap_t *p, struct pcap_pkthdr **h, const u_char **data);
+pcap_dumper_t *__wrap_pcap_dump_fopen(pcap_t *p, FILE *f);
+void __wrap_pcap_dump(u_char *user, const struct pcap_pkthdr *h, const u_char *sp);
+int __wrap_pcap_dump_flush(pcap_dumper_t *d);
+void __wrap_pcap_dump_close(pcap_dumper_t *d);
 
 static bool fault_point(const char *what, bool write)
 {
@@ -206,13 +241,24 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
-/* jansson allocates through these (json_set_alloc_funcs).  Its parser
- * reports some allocation failures as syntax errors ("string or '}'
- * expected"), so a failure injected here is not required to produce an
- * "out of memory" message; everything else still holds. */
+/*
+ * jansson allocates through these (json_set_alloc_funcs).  Its parser is
+ * not safe against a failing allocation: jansson 2.14 (Debian 12) writes
+ * through a NULL buffer or frees twice when an allocation fails while it
+ * lexes a string (reproduced outside fosim with json_loads and an
+ * allocator that fails once).  Nothing above jansson can defend against
+ * that, so inside json_load*() allocations are tracked but never failed;
+ * instead each json_load*() call is itself a fallible call that fails the
+ * way jansson reports running out of memory.  jansson's other allocations
+ * (building and encoding values) fail normally; its encoder reports some
+ * failures without saying why, so a failure injected there is not required
+ * to produce an "out of memory" message.
+ */
+static int in_json_parse;
+
 static void *json_fault_malloc(size_t n)
 {
-    if (fault_point("jansson-malloc", false)) {
+    if (!in_json_parse && fault_point("jansson-malloc", false)) {
         errno = ENOMEM;
         return NULL;
     }
@@ -296,9 +342,15 @@ static void set_stream_error(FILE *f)
     f->_flags |= _IO_ERR_SEEN;
 }
 
+/* Output to a file (not the terminal: messages on stderr are not data). */
+static bool out_fault(const char *what, FILE *f)
+{
+    return f != stdout && f != stderr && fault_point(what, true);
+}
+
 size_t __wrap_fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
-    if (fault_point("fwrite", true)) {
+    if (out_fault("fwrite", f)) {
         set_stream_error(f);
         errno = ENOSPC;
         return 0;
@@ -306,9 +358,61 @@ size_t __wrap_fwrite(const void *p, size_t size, size_t n, FILE *f)
     return __real_fwrite(p, size, n, f);
 }
 
+int __wrap_fprintf(FILE *f, const char *fmt, ...)
+{
+    if (out_fault("fprintf", f)) {
+        set_stream_error(f);
+        errno = ENOSPC;
+        return -1;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfprintf(f, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int __wrap_fputs(const char *s, FILE *f)
+{
+    if (out_fault("fputs", f)) {
+        set_stream_error(f);
+        errno = ENOSPC;
+        return EOF;
+    }
+    return __real_fputs(s, f);
+}
+
+int __wrap_fputc(int c, FILE *f)
+{
+    if (out_fault("fputc", f)) {
+        set_stream_error(f);
+        errno = ENOSPC;
+        return EOF;
+    }
+    return __real_fputc(c, f);
+}
+
+int __wrap_fsync(int fd)
+{
+    if (fault_point("fsync", true)) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_fsync(fd);
+}
+
+int __wrap_mkdir(const char *path, mode_t mode)
+{
+    if (fault_point("mkdir", true)) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return __real_mkdir(path, mode);
+}
+
 int __wrap_fflush(FILE *f)
 {
-    if (f && fault_point("fflush", true)) {
+    if (f && out_fault("fflush", f)) {
         set_stream_error(f);
         errno = ENOSPC;
         return EOF;
@@ -343,6 +447,149 @@ int __wrap_rename(const char *from, const char *to)
     return __real_rename(from, to);
 }
 
+char *__wrap_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = __wrap_malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* libpcap: a handle opened on our FILE owns it from then on (pcap_close
+ * closes it with the real fclose), so the FILE stops counting as ours and
+ * the handle counts instead. */
+pcap_t *__wrap_pcap_fopen_offline_with_tstamp_precision(FILE *f, u_int precision, char *errbuf)
+{
+    if (fault_point("pcap_fopen_offline", false)) {
+        snprintf(errbuf, PCAP_ERRBUF_SIZE, "fault injected");
+        return NULL;
+    }
+    pcap_t *p = __real_pcap_fopen_offline_with_tstamp_precision(f, precision, errbuf);
+    if (p && inj.armed) {
+        inj.files--;
+        inj.pcaps++;
+    }
+    return p;
+}
+
+pcap_t *__wrap_pcap_open_dead_with_tstamp_precision(int linktype, int snaplen, u_int precision)
+{
+    if (fault_point("pcap_open_dead", false))
+        return NULL;
+    pcap_t *p = __real_pcap_open_dead_with_tstamp_precision(linktype, snaplen, precision);
+    if (p && inj.armed)
+        inj.pcaps++;
+    return p;
+}
+
+void __wrap_pcap_close(pcap_t *p)
+{
+    if (p && inj.armed)
+        inj.pcaps--;
+    __real_pcap_close(p);
+}
+
+int __wrap_pcap_next_ex(pcap_t *p, struct pcap_pkthdr **h, const u_char **data)
+{
+    if (fault_point("pcap_next_ex", false))
+        return PCAP_ERROR;
+    return __real_pcap_next_ex(p, h, data);
+}
+
+pcap_dumper_t *__wrap_pcap_dump_fopen(pcap_t *p, FILE *f)
+{
+    if (fault_point("pcap_dump_fopen", true))
+        return NULL;
+    pcap_dumper_t *d = __real_pcap_dump_fopen(p, f);
+    if (d && inj.armed) {
+        inj.files--;
+        inj.pcaps++;
+        forget_writer(f);
+    }
+    return d;
+}
+
+/* A failing pcap_dump writes nothing and leaves the stream's error flag
+ * set, as a failing fwrite inside libpcap would. */
+void __wrap_pcap_dump(u_char *user, const struct pcap_pkthdr *h, const u_char *sp)
+{
+    if (fault_point("pcap_dump", true)) {
+        set_stream_error(pcap_dump_file((pcap_dumper_t *)(void *)user));
+        errno = ENOSPC;
+        return;
+    }
+    __real_pcap_dump(user, h, sp);
+}
+
+int __wrap_pcap_dump_flush(pcap_dumper_t *d)
+{
+    if (fault_point("pcap_dump_flush", true)) {
+        set_stream_error(pcap_dump_file(d));
+        errno = ENOSPC;
+        return -1;
+    }
+    return __real_pcap_dump_flush(d);
+}
+
+void __wrap_pcap_dump_close(pcap_dumper_t *d)
+{
+    if (d && inj.armed)
+        inj.pcaps--;
+    __real_pcap_dump_close(d);
+}
+
+json_t *__real_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e);
+json_t *__real_json_loads(const char *s, size_t flags, json_error_t *e);
+json_t *__real_json_load_file(const char *path, size_t flags, json_error_t *e);
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e);
+json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *e);
+json_t *__wrap_json_load_file(const char *path, size_t flags, json_error_t *e);
+
+/* Fail a whole json_load*() the way jansson reports running out of memory. */
+static bool json_load_fault(json_error_t *e)
+{
+    if (!fault_point("json_load", false))
+        return false;
+    if (e) {
+        memset(e, 0, sizeof(*e));
+        e->line = e->column = -1;
+        snprintf(e->text, sizeof(e->text), "out of memory");
+        e->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
+    }
+    return true;
+}
+
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e)
+{
+    if (json_load_fault(e))
+        return NULL;
+    in_json_parse++;
+    json_t *j = __real_json_loadb(buf, len, flags, e);
+    in_json_parse--;
+    return j;
+}
+
+json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *e)
+{
+    if (json_load_fault(e))
+        return NULL;
+    in_json_parse++;
+    json_t *j = __real_json_loads(s, flags, e);
+    in_json_parse--;
+    return j;
+}
+
+json_t *__wrap_json_load_file(const char *path, size_t flags, json_error_t *e)
+{
+    if (json_load_fault(e))
+        return NULL;
+    in_json_parse++;
+    json_t *j = __real_json_load_file(path, flags, e);
+    in_json_parse--;
+    return j;
+}
+
 /* ---- Running an operation under every fault ------------------------------------------ */
 
 struct fault_op {
@@ -361,6 +608,7 @@ struct child_report {
     unsigned long calls;    /* fallible calls made */
     size_t live;            /* allocations not freed */
     long files;             /* files not closed */
+    long pcaps;             /* libpcap handles not closed */
     bool failed_write;
     char failed[16];
     char msg[sizeof(((struct sim_err *)0)->msg)];
@@ -399,13 +647,14 @@ static _Noreturn void child(const struct fault_op *op, unsigned long n, int fd)
     rep.calls = inj.calls;
     rep.live = inj.live;
     rep.files = inj.files;
+    rep.pcaps = inj.pcaps;
     rep.failed_write = inj.failed_write;
     if (inj.failed)
         sim_strlcpy(rep.failed, inj.failed, sizeof(rep.failed));
     sim_strlcpy(rep.msg, err.msg, sizeof(rep.msg));
     if (op->after)
         op->after(op->ctx, rep.result != 0, rep.complaint, sizeof(rep.complaint));
-    if (rep.live || rep.files || rep.complaint[0])
+    if (rep.live || rep.files || rep.pcaps || rep.complaint[0])
         print_injection_site();
     ssize_t w = write(fd, &rep, sizeof(rep));
     _exit(w == (ssize_t)sizeof(rep) ? 0 : 3);
@@ -413,7 +662,8 @@ static _Noreturn void child(const struct fault_op *op, unsigned long n, int fd)
 
 static bool is_alloc(const char *what)
 {
-    return strcmp(what, "malloc") == 0 || strcmp(what, "calloc") == 0 || strcmp(what, "realloc") == 0;
+    return strcmp(what, "malloc") == 0 || strcmp(what, "calloc") == 0 ||
+           strcmp(what, "realloc") == 0 || strcmp(what, "json_load") == 0;
 }
 
 /* Run op with call N failing, for N = 1, 2, ... until it runs clean.
@@ -421,6 +671,22 @@ static bool is_alloc(const char *what)
  * false with what went wrong in why. */
 static bool run_with_faults(const struct fault_op *op, unsigned long *runs, char *why, size_t len)
 {
+    /* Debugging: FOSIM_FAULTS_AT=N runs only call N failing, in this
+     * process (so gdb sees it). */
+    const char *at = getenv("FOSIM_FAULTS_AT");
+    if (at) {
+        inj.calls = 0;
+        inj.fail_at = strtoul(at, NULL, 10);
+        inj.armed = true;
+        struct sim_err err = { "" };
+        int r = op->run(op->ctx, &err);
+        inj.armed = false;
+        fprintf(stderr, "%s: call %s (%s) failing: %s; %zu allocation(s), %ld file(s) left\n",
+                op->name, at, inj.failed ? inj.failed : "none", r ? err.msg : "success",
+                inj.live, inj.files);
+        *runs = 0;
+        return true;
+    }
     for (unsigned long n = 1; n < FAULT_MAX_CALLS; n++) {
         int p[2];
         if (pipe(p) != 0)
@@ -462,6 +728,10 @@ static bool run_with_faults(const struct fault_op *op, unsigned long *runs, char
         if (rep.files)
             return snprintf(why, len, "%s: %s (call %lu) failing left %ld file(s) open",
                             op->name, injected ? rep.failed : "nothing", n, rep.files),
+                   false;
+        if (rep.pcaps)
+            return snprintf(why, len, "%s: %s (call %lu) failing left %ld libpcap handle(s) open",
+                            op->name, injected ? rep.failed : "nothing", n, rep.pcaps),
                    false;
         if (rep.complaint[0])
             return snprintf(why, len, "%s: %s (call %lu) failing: %s", op->name,
@@ -607,6 +877,180 @@ static void test_scenario_load(void **state)
     assert_true(n > 100); /* the operation really allocates: the injector works */
 }
 
+/* ---- Trace readers --------------------------------------------------------------------- */
+
+static const char qmp_text[] =
+    "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}}, "
+    "\"capabilities\": [\"oob\"]}}\n"
+    "{\"execute\":\"qmp_capabilities\"}\n"
+    "{\"return\": {}}\n"
+    "{\"timestamp\": {\"seconds\": 1795637523, \"microseconds\": 198058}, \"event\": "
+    "\"FAILOVER_NEGOTIATED\", \"data\": {\"device-id\": \"standby0\"}}\n"
+    "\n"
+    "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:1\"}, \"id\": "
+    "\"fosim-7@1795637527.500000\"}\n"
+    "{\"return\": {}, \"id\": \"fosim-7@1795637527.500000\"}\n"
+    "{\"timestamp\": {\"seconds\": 1795637527, \"microseconds\": 748632}, \"event\": "
+    "\"UNPLUG_PRIMARY\", \"data\": {\"device-id\": \"primary0\"}}\n"
+    "{\"timestamp\": {\"seconds\": 1795637528, \"microseconds\": 0}, \"event\": "
+    "\"VENDOR_THING\"}\n";
+
+static const char console_text[] =
+    "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n"
+    "\x1b[2J\x1b[01;01H[    0.000000] Linux version 6.1.0-41-amd64\n"
+    "[    1.100000] virtio_net virtio0 eth0: failover master:eth0 registered\n"
+    "[    1.100100] virtio_net virtio0 eth0: failover standby slave:eth1 registered\n"
+    "login: \n"
+    "[   30.000000] pcieport 0000:00:02.0: pciehp: Slot(0-1): Attention button pressed\n"
+    "[   35.000000] pcieport 0000:00:02.0: pciehp: Slot(0-1): Powering off due to button press\n"
+    "[   35.100000] virtio_net virtio0 eth0: failover primary slave:eth2 unregistered\n"
+    "[   35.2";
+
+static const char stderr_text[] =
+    "qemu-system-x86_64: warning: netdev hs1 has no peer\n"
+    "2026-11-25T20:25:06.984300Z qemu-system-x86_64: -device vfio-pci: warning: x\n"
+    "\n";
+
+static int op_qmp(void *ctx, struct sim_err *err)
+{
+    struct qmp_log *q;
+    if (qmp_log_open(ctx, "source.qmp", OBS_SOURCE, NULL, &q, err) != 0)
+        return -1;
+    struct obs o;
+    int rc;
+    while ((rc = qmp_log_next(q, &o, err)) == 1)
+        ;
+    qmp_log_close(q);
+    return rc;
+}
+
+static int op_klog(void *ctx, struct sim_err *err)
+{
+    struct klog_reader *k;
+    if (klog_open(ctx, "source-guest.log", OBS_SOURCE, NULL, &k, err) != 0)
+        return -1;
+    struct obs o;
+    int rc;
+    while ((rc = klog_next(k, &o, err)) == 1)
+        ;
+    if (rc == 0 && (rc = klog_rewind(k, NULL, err)) == 0)
+        while ((rc = klog_next(k, &o, err)) == 1)
+            ;
+    klog_close(k);
+    return rc;
+}
+
+static int op_hostlog(void *ctx, struct sim_err *err)
+{
+    struct hostlog_reader *h;
+    if (hostlog_open(ctx, "source.stderr", OBS_SOURCE, NULL, SIM_S(1), &h, err) != 0)
+        return -1;
+    struct obs o;
+    int rc;
+    while ((rc = hostlog_next(h, &o, err)) == 1)
+        ;
+    hostlog_close(h);
+    return rc;
+}
+
+/* The QMP log, console and stderr readers survive every failing call. */
+static void test_text_readers(void **state)
+{
+    (void)state;
+    char qmp[256], console[256], stderr_path[256];
+    sim_strlcpy(qmp, write_scratch("source.qmp", qmp_text, sizeof(qmp_text) - 1), sizeof(qmp));
+    sim_strlcpy(console, write_scratch("source-guest.log", console_text, sizeof(console_text) - 1),
+                sizeof(console));
+    sim_strlcpy(stderr_path, write_scratch("source.stderr", stderr_text, sizeof(stderr_text) - 1),
+                sizeof(stderr_path));
+    struct fault_op ops[] = {
+        { .name = "qmp_log", .run = op_qmp, .ctx = qmp },
+        { .name = "klog", .run = op_klog, .ctx = console },
+        { .name = "hostlog", .run = op_hostlog, .ctx = stderr_path },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(ops); i++)
+        assert_true(check_faults(&ops[i]) >= 3);
+}
+
+/* A capture of `n` frames (outside the injector), Ethernet or SLL2. */
+static void write_capture(const char *path, bool sll2, unsigned n)
+{
+    struct pcap_writer *w;
+    struct sim_err err;
+    if (pcap_writer_open(path, sll2 ? PCAP_LINK_SLL2 : PCAP_LINK_ETHERNET, 65535, sll2, &w,
+                         &err) != 0)
+        fail_msg("%s", err.msg);
+    uint8_t frame[80];
+    memset(frame, 0, sizeof(frame));
+    for (unsigned i = 0; i < n; i++) {
+        frame[0] = (uint8_t)i;
+        frame[12] = 0x08; /* SLL2 protocol / EtherType IPv4 */
+        if (pcap_writer_put(w, SIM_S(1795637523) + SIM_US(i), frame, sizeof(frame),
+                            sizeof(frame), &err) != 0)
+            fail_msg("%s", err.msg);
+    }
+    if (pcap_writer_close(w, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+static int op_pcap_read(void *ctx, struct sim_err *err)
+{
+    struct pcap_reader *r;
+    if (pcap_reader_open(ctx, &r, err) != 0)
+        return -1;
+    struct pcap_rec rec;
+    int rc;
+    while ((rc = pcap_reader_next(r, &rec, err)) == 1)
+        ;
+    pcap_reader_close(r);
+    return rc;
+}
+
+struct pcap_write_ctx {
+    char path[256];
+    bool sll2;
+};
+
+static int op_pcap_write(void *ctx, struct sim_err *err)
+{
+    struct pcap_write_ctx *c = ctx;
+    struct pcap_writer *w;
+    if (pcap_writer_open(c->path, c->sll2 ? PCAP_LINK_SLL2 : PCAP_LINK_ETHERNET, 1500, false, &w,
+                         err) != 0)
+        return -1;
+    uint8_t frame[64] = { 0 };
+    int rc = 0;
+    for (unsigned i = 0; i < 4 && rc == 0; i++)
+        rc = pcap_writer_put(w, SIM_S(1795637523) + SIM_MS(i), frame, sizeof(frame),
+                             sizeof(frame), err);
+    struct sim_err cerr = { "" };
+    if (pcap_writer_close(w, rc == 0 ? err : &cerr) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* The pcap layer: reading survives every failing call; writing reports
+ * every failed write (never a silently short file). */
+static void test_pcap_io(void **state)
+{
+    (void)state;
+    char eth[256], sll2[256];
+    setup_once();
+    snprintf(eth, sizeof(eth), "%s/eth.pcap", scratch);
+    snprintf(sll2, sizeof(sll2), "%s/sll2.pcap", scratch);
+    write_capture(eth, false, 5);
+    write_capture(sll2, true, 5);
+    struct pcap_write_ctx wc = { .sll2 = false };
+    snprintf(wc.path, sizeof(wc.path), "%s/out.pcap", scratch);
+    struct fault_op ops[] = {
+        { .name = "pcap read (Ethernet)", .run = op_pcap_read, .ctx = eth },
+        { .name = "pcap read (SLL2)", .run = op_pcap_read, .ctx = sll2 },
+        { .name = "pcap write", .run = op_pcap_write, .ctx = &wc },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(ops); i++)
+        assert_true(check_faults(&ops[i]) >= 3);
+}
+
 /* The injector itself: a leak and an ignored write error are caught (the
  * checks above cannot pass vacuously). */
 static int op_leaky(void *ctx, struct sim_err *err)
@@ -656,6 +1100,8 @@ static void test_injector_catches_leak_and_lost_write(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_injector_catches_leak_and_lost_write),
     cmocka_unit_test(test_scenario_load),
+    cmocka_unit_test(test_text_readers),
+    cmocka_unit_test(test_pcap_io),
 };
 
 FO_MAIN("faults", tests)

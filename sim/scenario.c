@@ -617,7 +617,7 @@ static int json_word(struct parser *ps, const struct word *w, json_t **out)
     json_error_t je;
     json_t *j = json_loads(w->text, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
-        if (!je.text[0]) /* jansson ran out of memory */
+        if (!je.text[0] || json_error_code(&je) == json_error_out_of_memory)
             return ps_oom(ps, &w->pos);
         struct scn_pos p = w->pos;
         if (je.position > 0)
@@ -716,7 +716,7 @@ static int parse_at(struct parser *ps, struct line *l)
                 json_decref(cmd);
                 json_decref(args);
                 free(a.label);
-                if (je.text[0])
+                if (je.text[0] && json_error_code(&je) != json_error_out_of_memory)
                     return scn_errf(ps->err, &p, "invalid JSON value for '%s': %s", kv->text,
                                     je.text);
                 return eq[1] == '{' || eq[1] == '[' ? ps_oom(ps, &p) : json_fail(ps, &p, eq + 1);

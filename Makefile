@@ -61,7 +61,7 @@ FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: all check demo asan valgrind coverage install deps lint format clean tests \
-        deps-check deps-check-test fuzz fuzz-build fuzz-seeds fuzz-ci
+        deps-check deps-check-test fuzz fuzz-build fuzz-seeds fuzz-ci recorder guest real
 .DEFAULT_GOAL := all
 # Keep object files of test executables (they are intermediates of a chain).
 .SECONDARY:
@@ -208,6 +208,30 @@ fuzz-build:
 	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	  $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
+# ---- real QEMU recordings (conformance/real, doc/real.md) -------------------------
+#
+#   make recorder   build/fosim-record: runs a scenario against real QEMU + Linux
+#   make guest      the guest kernel + initramfs from Debian packages, in $(GUEST)
+#   make real       record every conformance/real/scenarios/*.fos into traces/real/
+
+REC_SRC  := $(wildcard conformance/real/*.c)
+REC_OBJ  := $(REC_SRC:%.c=$(BUILD)/%.o)
+RECORDER := $(BUILD)/fosim-record
+GUEST    ?= build/guest
+
+recorder: deps-check $(RECORDER)
+
+$(RECORDER): $(REC_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(REC_OBJ) $(LIB) $(LDLIBS)
+
+guest: $(GUEST)/initrd.gz
+
+$(GUEST)/initrd.gz: conformance/real/mkguest.sh
+	sh conformance/real/mkguest.sh $(GUEST)
+
+real: recorder guest $(FOSIM)
+	sh conformance/real/record-all.sh $(RECORDER) $(GUEST) traces/real
+
 # ---- install --------------------------------------------------------------------
 
 install: all
@@ -231,7 +255,7 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:%=%.d) $(HARN_OBJ:.o=.d) \
-         $(FUZZ_OBJ:.o=.d)
+         $(FUZZ_OBJ:.o=.d) $(REC_OBJ:.o=.d)
 
 # ---- benchmark -----------------------------------------------------------------------
 

@@ -1,0 +1,525 @@
+/*
+ * Differential comparison of two runs (see sim/include/sim/diff.h).
+ *
+ * Why channels and an alignment rather than one merged timeline: two runs
+ * of the same scenario interleave independent sources differently (a
+ * console line and a QMP event a few ms apart may swap), while within one
+ * source the order is meaningful and stable.  So each source keeps its own
+ * order, sequences are aligned by their longest common subsequence, and
+ * time is compared per matched item with a tolerance that grows with t
+ * (boot speed differs between a TCG guest and the model by a few percent).
+ */
+#include "sim/diff.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIFF_CHANNELS(X)                                                       \
+    X(EVENT, "event")       /* QMP events: name + data */                      \
+    X(REPLY, "reply")       /* replies: command name + ok / error class */     \
+    X(CONSOLE, "console")   /* failover-relevant guest console lines */        \
+    X(STDERR, "stderr")     /* QEMU stderr lines */                            \
+    X(ANNOUNCE, "announce") /* RARP self-announcements per capture role */     \
+    X(PATH, "path")         /* datapath of the guest's echo requests (VM) */
+
+enum diff_chan {
+#define X(id, name) CH_##id,
+    DIFF_CHANNELS(X)
+#undef X
+    CH_COUNT
+};
+
+static const char *const chan_names[] = {
+#define X(id, name) name,
+    DIFF_CHANNELS(X)
+#undef X
+};
+
+struct item {
+    sim_time t;   /* wall ns */
+    char *key;    /* compared for equality (owned) */
+    char *where;  /* "file:line" evidence, or NULL (owned) */
+};
+
+struct chan {
+    struct item *v;
+    size_t n, cap;
+};
+
+struct cmd_name {
+    char id[64];
+    char name[48];
+};
+
+struct diff_run {
+    char label[24];
+    sim_time t0;
+    struct chan ch[OBS_NHOSTS][CH_COUNT]; /* PATH lives in [OBS_SOURCE] */
+    struct cmd_name *cmds;                /* command id -> name, for replies */
+    size_t ncmds, capcmds;
+    char last_path[64];                   /* current datapath run ("" = none) */
+};
+
+struct diff_known_entry {
+    char *scn_glob;
+    char *sig_glob;
+    char *reason;
+    unsigned line;
+    unsigned used;
+};
+
+struct diff_known {
+    struct diff_known_entry *v;
+    size_t n;
+};
+
+/* ---- reducing a run --------------------------------------------------------------- */
+
+struct diff_run *diff_run_new(const char *label)
+{
+    struct diff_run *r = sim_xcalloc(1, sizeof(*r));
+    sim_strlcpy(r->label, label, sizeof(r->label));
+    return r;
+}
+
+void diff_run_free(struct diff_run *r)
+{
+    if (!r)
+        return;
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        for (int c = 0; c < CH_COUNT; c++) {
+            for (size_t i = 0; i < r->ch[h][c].n; i++) {
+                free(r->ch[h][c].v[i].key);
+                free(r->ch[h][c].v[i].where);
+            }
+            free(r->ch[h][c].v);
+        }
+    free(r->cmds);
+    free(r);
+}
+
+void diff_run_set_label(struct diff_run *r, const char *label)
+{
+    sim_strlcpy(r->label, label, sizeof(r->label));
+}
+
+void diff_run_set_t0(struct diff_run *r, sim_time t0)
+{
+    r->t0 = t0;
+}
+
+size_t diff_run_items(const struct diff_run *r)
+{
+    size_t n = 0;
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        for (int c = 0; c < CH_COUNT; c++)
+            n += r->ch[h][c].n;
+    return n;
+}
+
+static void add(struct diff_run *r, enum obs_host h, enum diff_chan c, const struct obs *o,
+                const char *key)
+{
+    struct chan *ch = &r->ch[h][c];
+    if (ch->n == ch->cap) {
+        ch->cap = ch->cap ? ch->cap * 2 : 64;
+        ch->v = sim_xrealloc(ch->v, ch->cap * sizeof(*ch->v));
+    }
+    struct item *it = &ch->v[ch->n++];
+    it->t = o->t;
+    it->key = sim_xstrdup(key);
+    it->where = NULL;
+    if (o->origin.file) {
+        char w[160];
+        snprintf(w, sizeof(w), "%s:%llu", o->origin.file, (unsigned long long)o->origin.line);
+        it->where = sim_xstrdup(w);
+    }
+}
+
+static bool console_kind_compared(enum klog_kind k)
+{
+    switch (k) {
+    case KLOG_OTHER:
+    case KLOG_NET_OTHER:
+    case KLOG_VIRTIO_NET_OTHER:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* "2026-11-25T20:25:18.045229Z " as QEMU's -msg timestamp=on prints it. */
+static const char *strip_stamp(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 28 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[26] == 'Z' && s[27] == ' ')
+        return s + 28;
+    return s;
+}
+
+static bool is_echo_request(const struct obs_frame *f)
+{
+    if (f->sll2 || f->ethertype != 0x0800 || !f->data || f->caplen < 14 + 20 + 1)
+        return false;
+    const uint8_t *ip = f->data + 14;
+    unsigned ihl = (unsigned)(ip[0] & 0x0f) * 4;
+    if ((ip[0] >> 4) != 4 || ip[9] != 1 || f->caplen < 14 + ihl + 1)
+        return false;
+    return ip[ihl] == 8;
+}
+
+static void note_command(struct diff_run *r, const struct obs *o)
+{
+    if (!o->u.qmp.id[0])
+        return;
+    if (r->ncmds == r->capcmds) {
+        r->capcmds = r->capcmds ? r->capcmds * 2 : 32;
+        r->cmds = sim_xrealloc(r->cmds, r->capcmds * sizeof(*r->cmds));
+    }
+    sim_strlcpy(r->cmds[r->ncmds].id, o->u.qmp.id, sizeof(r->cmds[0].id));
+    sim_strlcpy(r->cmds[r->ncmds].name, o->u.qmp.name, sizeof(r->cmds[0].name));
+    r->ncmds++;
+}
+
+static const char *command_of(const struct diff_run *r, const char *id)
+{
+    for (size_t i = r->ncmds; i-- > 0;)
+        if (strcmp(r->cmds[i].id, id) == 0)
+            return r->cmds[i].name;
+    return "?";
+}
+
+void diff_run_sink(void *ctx, const struct obs *o)
+{
+    struct diff_run *r = ctx;
+    if (o->vm != 0)
+        return;
+    char key[1024];
+    switch (o->kind) {
+    case OBS_QMP_GREETING:
+        add(r, o->host, CH_REPLY, o, "greeting");
+        break;
+    case OBS_QMP_COMMAND:
+        note_command(r, o);
+        break;
+    case OBS_QMP_REPLY:
+        if (o->u.qmp.is_error)
+            snprintf(key, sizeof(key), "%s error %s", command_of(r, o->u.qmp.id),
+                     o->u.qmp.error_class);
+        else
+            snprintf(key, sizeof(key), "%s ok", command_of(r, o->u.qmp.id));
+        add(r, o->host, CH_REPLY, o, key);
+        break;
+    case OBS_QMP_EVENT: {
+        const json_t *data = o->u.qmp.json ? json_object_get(o->u.qmp.json, "data") : NULL;
+        char *d = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        snprintf(key, sizeof(key), "%s%s%s", o->u.qmp.name, d ? " " : "", d ? d : "");
+        free(d);
+        add(r, o->host, CH_EVENT, o, key);
+        break;
+    }
+    case OBS_KLOG:
+        if (console_kind_compared(o->u.klog.kind) && o->u.klog.text)
+            add(r, o->host, CH_CONSOLE, o, o->u.klog.text);
+        break;
+    case OBS_HOSTLOG:
+        if (o->u.hostlog.text)
+            add(r, o->host, CH_STDERR, o, strip_stamp(o->u.hostlog.text));
+        break;
+    case OBS_FRAME: {
+        const struct obs_frame *f = &o->u.frame;
+        if (f->point && strcmp(f->point, "guest") == 0)
+            break; /* in-guest captures: the host netdevs show the path */
+        if (!f->sll2 && f->ethertype == 0x8035) {
+            snprintf(key, sizeof(key), "RARP on %s", obs_role_name(f->role));
+            add(r, o->host, CH_ANNOUNCE, o, key);
+            break;
+        }
+        if (f->dir != OBS_DIR_FROM_GUEST || !is_echo_request(f))
+            break;
+        snprintf(key, sizeof(key), "echo requests via %s %s", obs_host_name(o->host),
+                 obs_role_name(f->role));
+        if (strcmp(key, r->last_path) != 0) {
+            sim_strlcpy(r->last_path, key, sizeof(r->last_path));
+            add(r, OBS_SOURCE, CH_PATH, o, key);
+        }
+        break;
+    }
+    case OBS_STATE:
+    case OBS_END:
+    case OBS_NKINDS:
+        break;
+    }
+}
+
+/* ---- known differences ---------------------------------------------------------------- */
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int diff_known_load(const char *path, struct diff_known **out, struct sim_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sim_errf(err, "%s: %s", path, strerror(errno));
+    struct diff_known *k = sim_xcalloc(1, sizeof(*k));
+    char line[4096];
+    unsigned ln = 0;
+    int rc = 0;
+    while (fgets(line, sizeof(line), f)) {
+        ln++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = sim_errf(err, "%s:%u:1: line longer than %zu bytes", path, ln, sizeof(line) - 2);
+            break;
+        }
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *bar1 = strchr(s, '|');
+        char *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+        if (!bar1 || !bar2) {
+            rc = sim_errf(err, "%s:%u:1: expected SCENARIO-GLOB | SIGNATURE-GLOB | REASON", path,
+                          ln);
+            break;
+        }
+        *bar1 = *bar2 = '\0';
+        char *scn = trim(s), *sig = trim(bar1 + 1), *why = trim(bar2 + 1);
+        if (!*scn || !*sig || !*why) {
+            rc = sim_errf(err, "%s:%u:%d: %s is empty", path, ln,
+                          !*scn ? 1 : (int)(!*sig ? bar1 - line + 2 : bar2 - line + 2),
+                          !*scn ? "the scenario glob" : !*sig ? "the signature glob" : "the reason");
+            break;
+        }
+        k->v = sim_xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
+        k->v[k->n++] = (struct diff_known_entry){ .scn_glob = sim_xstrdup(scn),
+                                                  .sig_glob = sim_xstrdup(sig),
+                                                  .reason = sim_xstrdup(why),
+                                                  .line = ln };
+    }
+    if (rc == 0 && ferror(f))
+        rc = sim_errf(err, "%s: read error", path);
+    fclose(f);
+    if (rc != 0) {
+        diff_known_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
+void diff_known_free(struct diff_known *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->n; i++) {
+        free(k->v[i].scn_glob);
+        free(k->v[i].sig_glob);
+        free(k->v[i].reason);
+    }
+    free(k->v);
+    free(k);
+}
+
+/* ---- comparing ------------------------------------------------------------------------ */
+
+void diff_options_default(struct diff_options *o)
+{
+    *o = (struct diff_options){
+        .tol_abs = SIM_MS(400),
+        .tol_rel = 0.03,
+        .tol_duration = SIM_MS(300),
+    };
+}
+
+struct cmp {
+    const struct diff_options *opt;
+    FILE *out;
+    struct diff_result *res;
+    const char *la, *lb;
+    unsigned *used; /* per known entry: matches in this comparison */
+};
+
+static void fmt_t(char *b, size_t n, sim_time t)
+{
+    bool neg = t < 0;
+    if (neg)
+        t = -t;
+    snprintf(b, n, "%s%lld.%03lld", neg ? "-" : "", (long long)(t / 1000000000),
+             (long long)(t % 1000000000 / 1000000));
+}
+
+static void report(struct cmp *c, const char *chan, const char *what, const char *key,
+                   const char *detail)
+{
+    char sig[1400];
+    snprintf(sig, sizeof(sig), "%s %s %s", chan, what, key);
+    c->res->differences++;
+    const char *reason = NULL;
+    const struct diff_known *k = c->opt->known;
+    for (size_t i = 0; k && i < k->n; i++) {
+        if (fnmatch(k->v[i].scn_glob, c->opt->scenario ? c->opt->scenario : "", 0) == 0 &&
+            fnmatch(k->v[i].sig_glob, sig, 0) == 0) {
+            reason = k->v[i].reason;
+            c->used[i]++;
+            break;
+        }
+    }
+    if (reason)
+        c->res->explained++;
+    else
+        c->res->unexplained++;
+    if (c->out) {
+        fprintf(c->out, "  %s %s\n      %s\n", reason ? "known  " : "DIFFER ", sig, detail);
+        if (reason)
+            fprintf(c->out, "      known difference: %s\n", reason);
+    }
+}
+
+/* Longest common subsequence of two channels, then a walk reporting. */
+static void compare_chan(struct cmp *c, const struct diff_run *a, const struct diff_run *b,
+                         const struct chan *ca, const struct chan *cb, const char *name)
+{
+    size_t n = ca->n, m = cb->n;
+    uint32_t *L = sim_xcalloc((n + 1) * (m + 1), sizeof(*L));
+#define AT(i, j) L[(size_t)(i) * (m + 1) + (j)]
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            AT(i, j) = strcmp(ca->v[i].key, cb->v[j].key) == 0
+                           ? AT(i + 1, j + 1) + 1
+                           : (AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1));
+    size_t i = 0, j = 0;
+    char detail[1600], ta[32], tb[32];
+    while (i < n || j < m) {
+        if (i < n && j < m && strcmp(ca->v[i].key, cb->v[j].key) == 0) {
+            sim_time t1 = ca->v[i].t - a->t0, t2 = cb->v[j].t - b->t0;
+            sim_time tmax = t1 > t2 ? t1 : t2;
+            sim_time tol = c->opt->tol_abs + (sim_time)(c->opt->tol_rel * (double)tmax);
+            sim_time d = t2 - t1;
+            fmt_t(ta, sizeof(ta), t1);
+            fmt_t(tb, sizeof(tb), t2);
+            c->res->matched++;
+            if (d > tol || d < -tol) {
+                char dd[32], tt[32];
+                fmt_t(dd, sizeof(dd), d);
+                fmt_t(tt, sizeof(tt), tol);
+                snprintf(detail, sizeof(detail), "%s at %s s, %s at %s s (%s s apart, tolerance %s s)",
+                         c->la, ta, c->lb, tb, dd, tt);
+                report(c, name, "timing", ca->v[i].key, detail);
+            } else if (c->opt->verbose && c->out) {
+                fprintf(c->out, "  same    %s %s\n      %s at %s s, %s at %s s\n", name,
+                        ca->v[i].key, c->la, ta, c->lb, tb);
+            }
+            i++;
+            j++;
+        } else if (j >= m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
+            char what[40];
+            fmt_t(ta, sizeof(ta), ca->v[i].t - a->t0);
+            snprintf(what, sizeof(what), "only-in-%s", c->la);
+            snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->la, ta,
+                     ca->v[i].where ? ca->v[i].where : "no origin", c->lb);
+            report(c, name, what, ca->v[i].key, detail);
+            i++;
+        } else {
+            char what[40];
+            fmt_t(tb, sizeof(tb), cb->v[j].t - b->t0);
+            snprintf(what, sizeof(what), "only-in-%s", c->lb);
+            snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->lb, tb,
+                     cb->v[j].where ? cb->v[j].where : "no origin", c->la);
+            report(c, name, what, cb->v[j].key, detail);
+            j++;
+        }
+    }
+#undef AT
+    free(L);
+}
+
+/* Stay in each MIGRATION state (to the next MIGRATION event), first stay only. */
+static bool stay(const struct chan *ev, const char *status, sim_time *out)
+{
+    char want[80];
+    snprintf(want, sizeof(want), "MIGRATION {\"status\":\"%s\"}", status);
+    for (size_t i = 0; i < ev->n; i++) {
+        if (strcmp(ev->v[i].key, want) != 0)
+            continue;
+        for (size_t k = i + 1; k < ev->n; k++) {
+            if (strncmp(ev->v[k].key, "MIGRATION {", 11) == 0) {
+                *out = ev->v[k].t - ev->v[i].t;
+                return true;
+            }
+        }
+        return false;
+    }
+    return false;
+}
+
+static void compare_stays(struct cmp *c, const struct chan *ea, const struct chan *eb,
+                          const char *host)
+{
+    static const char *const states[] = { "setup",      "wait-unplug", "active",
+                                          "cancelling", "pre-switchover", "device" };
+    for (size_t s = 0; s < SIM_ARRAY_SIZE(states); s++) {
+        sim_time da, db;
+        if (!stay(ea, states[s], &da) || !stay(eb, states[s], &db))
+            continue;
+        char ta[32], tb[32], chan[48], key[64], detail[256];
+        fmt_t(ta, sizeof(ta), da);
+        fmt_t(tb, sizeof(tb), db);
+        snprintf(chan, sizeof(chan), "%s.migration", host);
+        snprintf(key, sizeof(key), "stay %s", states[s]);
+        sim_time d = db - da;
+        if (d > c->opt->tol_duration || d < -c->opt->tol_duration) {
+            char tt[32];
+            fmt_t(tt, sizeof(tt), c->opt->tol_duration);
+            snprintf(detail, sizeof(detail), "%s %s s, %s %s s (tolerance %s s)", c->la, ta, c->lb,
+                     tb, tt);
+            report(c, chan, "duration", key, detail);
+        } else if (c->out) {
+            fprintf(c->out, "  same    %s %s: %s %s s, %s %s s\n", chan, key, c->la, ta, c->lb, tb);
+        }
+    }
+}
+
+void diff_compare(const struct diff_run *a, const struct diff_run *b,
+                  const struct diff_options *opt, FILE *out, struct diff_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    size_t nk = opt->known ? opt->known->n : 0;
+    struct cmp c = { .opt = opt, .out = out, .res = res, .la = a->label, .lb = b->label,
+                     .used = sim_xcalloc(nk ? nk : 1, sizeof(unsigned)) };
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        for (int ch = 0; ch < CH_COUNT; ch++) {
+            if (ch == CH_PATH && h != OBS_SOURCE)
+                continue;
+            char name[48];
+            if (ch == CH_PATH)
+                snprintf(name, sizeof(name), "%s", chan_names[ch]);
+            else
+                snprintf(name, sizeof(name), "%s.%s", obs_host_name((enum obs_host)h),
+                         chan_names[ch]);
+            compare_chan(&c, a, b, &a->ch[h][ch], &b->ch[h][ch], name);
+        }
+        compare_stays(&c, &a->ch[h][CH_EVENT], &b->ch[h][CH_EVENT],
+                      obs_host_name((enum obs_host)h));
+    }
+    for (size_t i = 0; i < nk; i++) {
+        const struct diff_known_entry *e = &opt->known->v[i];
+        if (c.used[i] || fnmatch(e->scn_glob, opt->scenario ? opt->scenario : "", 0) != 0)
+            continue;
+        res->stale++;
+        if (out)
+            fprintf(out, "  stale   known-differences line %u matched nothing: %s | %s\n", e->line,
+                    e->scn_glob, e->sig_glob);
+    }
+    free(c.used);
+}

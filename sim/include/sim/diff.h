@@ -1,0 +1,94 @@
+/*
+ * Differential comparison of two runs of one scenario: typically the
+ * simulator's run against a recording of real QEMU and Linux (doc/real.md).
+ *
+ * Each run is reduced, as its observations stream by, to comparable items
+ * on channels: per host the QMP events (name and data), the replies to the
+ * commands (ok, or the error class), the guest's console lines that matter
+ * to failover (net_failover, pciehp, acpiphp, PCI enumeration, the NIC
+ * driver's probe/remove/link lines: exact text, stamps removed), QEMU's
+ * stderr (text, stamp removed), and per VM the datapath: which capture
+ * point (host and role) carried the guest's ICMP echo requests, as runs,
+ * plus QEMU's RARP announcements.  Times are seconds since the run's t = 0
+ * (doc/real.md defines it for recordings; the simulator's world time).
+ *
+ * Comparing aligns each channel's two sequences (longest common
+ * subsequence on the items' keys) and reports every item only one run has,
+ * every matched item whose time differs by more than the tolerance, and
+ * every migration state whose stay (MIGRATION event to the next) differs
+ * by more than the duration tolerance.  Each difference has a one-line
+ * signature, "<channel> <what> <key>", which a known-differences file
+ * matches with globs to explain it.
+ */
+#ifndef SIM_DIFF_H
+#define SIM_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim/err.h"
+#include "sim/obs.h"
+#include "sim/time.h"
+
+struct diff_run;
+
+/* A run being reduced.  `label` names it in reports ("sim", "real"). */
+struct diff_run *diff_run_new(const char *label);
+void diff_run_free(struct diff_run *r);
+
+/* Rename the run in reports (e.g. once it is known which side is real). */
+void diff_run_set_label(struct diff_run *r, const char *label);
+
+/* Wall-clock ns of the run's t = 0 (observation times minus this are the
+ * times compared).  Set before or after feeding; used when comparing. */
+void diff_run_set_t0(struct diff_run *r, sim_time t0);
+
+/* The observation sink: pass it to sim_world_add_sink / bundle_replay with
+ * the run as ctx.  Only VM 0 is considered. */
+void diff_run_sink(void *ctx, const struct obs *o);
+
+/* Items reduced so far (all channels). */
+size_t diff_run_items(const struct diff_run *r);
+
+/* ---- known differences -------------------------------------------------------- */
+
+struct diff_known;
+
+/*
+ * Read a known-differences file: one entry per line,
+ *     SCENARIO-GLOB | SIGNATURE-GLOB | REASON
+ * ('#' starts a comment line; blank lines are skipped; the reason must not
+ * be empty).  Globs as fnmatch(3).  Errors name the file and line.
+ */
+int diff_known_load(const char *path, struct diff_known **out, struct sim_err *err);
+void diff_known_free(struct diff_known *k);
+
+/* ---- comparing ---------------------------------------------------------------- */
+
+struct diff_options {
+    sim_time tol_abs;      /* time tolerance of a matched item: tol_abs + tol_rel * t */
+    double tol_rel;
+    sim_time tol_duration; /* migration state stays: |a - b| <= this */
+    const char *scenario;  /* matched against known-differences entries */
+    const struct diff_known *known; /* may be NULL */
+    bool verbose;          /* also print matched items and durations */
+};
+
+/* Defaults: 0.4 s + 3 % of t for items, 0.3 s for stays (doc/real.md). */
+void diff_options_default(struct diff_options *o);
+
+struct diff_result {
+    unsigned matched;      /* items both runs have */
+    unsigned differences;  /* all differences found */
+    unsigned explained;    /* of which a known-differences entry explains */
+    unsigned unexplained;
+    unsigned stale;        /* known entries for this scenario that matched nothing */
+};
+
+/* Compare a (e.g. the simulator) with b (e.g. the recording), printing one
+ * line per difference (and per stale known entry) to out.  Fills res. */
+void diff_compare(const struct diff_run *a, const struct diff_run *b,
+                  const struct diff_options *opt, FILE *out, struct diff_result *res);
+
+#endif

@@ -36,6 +36,8 @@ int cmd_assertions(int argc, char **argv);
 void cmd_assertions_usage(FILE *out);
 int cmd_explain(int argc, char **argv);
 void cmd_explain_usage(FILE *out);
+int cmd_diff(int argc, char **argv);
+void cmd_diff_usage(FILE *out);
 
 /* Print "fosim: message" on stderr and return EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -402,7 +402,11 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
     char detail[1600], ta[32], tb[32];
     while (i < n || j < m) {
         if (i < n && j < m && strcmp(ca->v[i].key, cb->v[j].key) == 0) {
+            /* Before t = 0 is the set-up phase (a recording's QEMU starts
+             * seconds before its guest's clock): compared by order only. */
             sim_time t1 = ca->v[i].t - a->t0, t2 = cb->v[j].t - b->t0;
+            t1 = t1 < 0 ? 0 : t1;
+            t2 = t2 < 0 ? 0 : t2;
             sim_time tmax = t1 > t2 ? t1 : t2;
             sim_time tol = c->opt->tol_abs + (sim_time)(c->opt->tol_rel * (double)tmax);
             sim_time d = t2 - t1;

@@ -841,6 +841,11 @@ static int write_bundle(struct rec *r, const char *outdir, struct sim_err *err)
             rc = copy_file(from, path, files[k].keep, err);
             if (rc == 0)
                 rc = bundle_add(b, files[k].kind, h->plan->id, files[k].point, path, err);
+            if (rc == 0) { /* the manifest names files relative to the bundle */
+                struct bundle_file *bf = &b->files[b->nfiles - 1];
+                free(bf->name);
+                bf->name = sim_xstrdup(files[k].file);
+            }
             if (rc == 0 && files[k].clock) {
                 struct bundle_file *bf = &b->files[b->nfiles - 1];
                 const struct rec_follow *f = files[k].clock;

@@ -10,7 +10,9 @@
  * stderr (text, stamp removed), and per VM the datapath: which capture
  * point (host and role) carried the guest's ICMP echo requests, as runs,
  * plus QEMU's RARP announcements.  Times are seconds since the run's t = 0
- * (doc/real.md defines it for recordings; the simulator's world time).
+ * (doc/real.md defines it for recordings; the simulator's world time);
+ * anything before t = 0 (a recording's QMP set-up, while the guest is still
+ * in firmware) counts as t = 0.
  *
  * Comparing aligns each channel's two sequences (longest common
  * subsequence on the items' keys) and reports every item only one run has,

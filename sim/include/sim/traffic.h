@@ -27,7 +27,11 @@ struct host;
 struct traffic;
 
 /* Always created, even without a traffic block (cfg->present false): the
- * capture points exist whether or not there is a workload. */
+ * capture points exist whether or not there is a workload.  The workload
+ * lines and every "expect traffic" statement of the world's scenario are
+ * checked here (positioned errors), and a pcap to replay is read through
+ * once, so a bad file stops the run before it starts.  Installs the
+ * guest's rx hook. */
 struct traffic *traffic_new(struct sim_vm *vm, const struct scn_traffic *cfg,
                             struct sim_err *err);
 void traffic_free(struct traffic *t);
@@ -36,7 +40,10 @@ void traffic_free(struct traffic *t);
 void traffic_start(struct traffic *t);
 
 /* A frame left the guest through a device of host h whose netdev is
- * `netdev`; capture points on that netdev see it, the peer may answer. */
+ * `netdev` (the host calls this for the guest's frames and its own, e.g.
+ * announcements); capture points on that netdev see it, the peer may
+ * answer.  Frames towards the guest are the traffic model's own: it records
+ * them at the netdev's capture point, then calls host_netdev_rx. */
 void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
                        const char *netdev, const struct frame *f);
 

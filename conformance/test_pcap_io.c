@@ -510,6 +510,26 @@ static void test_len_below_caplen(void **state)
                  "original length 40 is less than the 60 bytes captured");
 }
 
+/* A microsecond fraction of a million or more is no time stamp. */
+static void test_bad_fraction(void **state)
+{
+    (void)state;
+    struct bytes b = { .n = 0 };
+    file_header(&b, 0xa1b2c3d4, 65535, 1);
+    rec_header(&b, 1, 999999, 60, 60);
+    fill(&b, 60, 0);
+    rec_header(&b, 1, 1000000, 60, 60);
+    fill(&b, 60, 0);
+    expect_error(write_bytes("frac.pcap", &b), "record 2 at byte offset 100: bad time stamp",
+                 "1000000 us (expected below 1000000)");
+    b.n = 0;
+    file_header(&b, 0xa1b23c4d, 65535, 1);
+    rec_header(&b, 1, 1000000000, 60, 60);
+    fill(&b, 60, 0);
+    expect_error(write_bytes("fracn.pcap", &b), "record 1 at byte offset 24: bad time stamp",
+                 "1000000000 ns");
+}
+
 static void test_sll2_record_too_short(void **state)
 {
     (void)state;
@@ -630,6 +650,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_caplen_beyond_snaplen),
     cmocka_unit_test(test_huge_length),
     cmocka_unit_test(test_len_below_caplen),
+    cmocka_unit_test(test_bad_fraction),
     cmocka_unit_test(test_sll2_record_too_short),
     cmocka_unit_test(test_good_records_before_the_bad_one),
     cmocka_unit_test(test_write_error_reported),

@@ -229,6 +229,12 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_rec *rec, struct sim_err
                  PCAP_MAX_RECORD);
         return rec_errf(r, r->pcapng ? -1 : before, err, "caplen", detail);
     }
+    if (h->ts.tv_usec < 0 || h->ts.tv_usec >= 1000000000) {
+        snprintf(detail, sizeof(detail), ": the fraction of a second is %ld %s",
+                 (long)(r->nano ? h->ts.tv_usec : h->ts.tv_usec / 1000),
+                 r->nano ? "ns (expected below 1000000000)" : "us (expected below 1000000)");
+        return rec_errf(r, r->pcapng ? -1 : before, err, "bad time stamp", detail);
+    }
     if (h->len < h->caplen) {
         snprintf(detail, sizeof(detail),
                  ": original length %" PRIu32 " is less than the %" PRIu32 " bytes captured",

@@ -46,7 +46,7 @@ void vnet_realize(struct hw_pcidev *d)
         vn->notifier = true;
         vn->reg_seq = ++h->reg_seq;
         vn->host_features |= F(HW_VIRTIO_NET_F_STANDBY); /* IMP: H-01 */
-        if (!d->id) /* H-58: QEMU pairs an id-less standby with nonsense */
+        if (!d->id && h->machine_ready) /* H-58 (cold-plugged: at start) */
             sim_emit_state(h->vm, h->id, "qdev", "virtio-net-pci", "standby-without-id",
                            "failover=on without id: no primary can name it");
     }

@@ -777,6 +777,15 @@ static void test_migration_periods(void **state)
     assert_int_equal(fx_expect(&f, 2, why, sizeof(why)), 1);
     assert_int_equal(fx_expect(&f, 3, why, sizeof(why)), 0);
     assert_non_null(strstr(why, "no migration 2"));
+    struct traffic_blackout b;
+    assert_true(traffic_blackout(f.t, TRAFFIC_IN, 1, &b));
+    assert_i64_equal(b.len, SIM_MS(500));
+    assert_i64_equal(b.from, SIM_MS(2300));
+    assert_i64_equal(b.to, SIM_MS(2800));
+    assert_false(b.open);
+    assert_true(traffic_blackout(f.t, TRAFFIC_IN, 0, &b));
+    assert_i64_equal(b.len, SIM_MS(500));
+    assert_false(traffic_blackout(f.t, TRAFFIC_IN, 2, &b));
     fx_free(&f);
 }
 

@@ -1625,6 +1625,26 @@ static struct blackout blackout_of(const struct acct *a, enum tdir d, sim_time s
     return b;
 }
 
+bool traffic_blackout(const struct traffic *t, enum traffic_dir d, unsigned migration,
+                      struct traffic_blackout *out)
+{
+    enum tdir dir = d == TRAFFIC_OUT ? DIR_OUT : DIR_IN;
+    const struct acct *a = &t->total;
+    sim_time start = window_start(t, dir), end = window_end(t, dir);
+    if (migration > 0) {
+        if (migration >= t->nper)
+            return false;
+        a = &t->per[migration].a;
+        start = t->per[migration].start;
+        if (migration + 1 < t->nper)
+            end = t->per[migration + 1].start;
+    }
+    struct blackout b = blackout_of(a, dir, start, end);
+    *out = (struct traffic_blackout){ .len = b.len, .from = b.from, .to = b.to,
+                                      .open = b.open, .none = b.none };
+    return true;
+}
+
 static uint64_t sum_delivered(const struct acct *a, enum tdir d, int via)
 {
     uint64_t n = 0;

@@ -13,6 +13,7 @@
 #ifndef SIM_TRAFFIC_H
 #define SIM_TRAFFIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -72,6 +73,19 @@ struct traffic_capture_info {
 /* Fill up to max entries (in creation order); returns the number of points. */
 unsigned traffic_captures(const struct traffic *t, struct traffic_capture_info *out,
                           unsigned max);
+
+/* The blackout of one direction: the longest interval without a delivery
+ * (world times).  `open`: it lasted to the end of that direction's traffic;
+ * `none`: nothing was delivered at all (then from..to is the window). */
+enum traffic_dir { TRAFFIC_OUT, TRAFFIC_IN };
+struct traffic_blackout {
+    sim_time len, from, to;
+    bool open, none;
+};
+/* Over all traffic (migration 0) or from the start of migration N (1-based)
+ * on.  Returns false when there was no migration N. */
+bool traffic_blackout(const struct traffic *t, enum traffic_dir d, unsigned migration,
+                      struct traffic_blackout *out);
 
 /* Evaluate an "expect traffic ..." statement.  Returns 1 held, 0 failed
  * (with a reason in why), -1 malformed (positioned error). */

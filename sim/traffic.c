@@ -148,27 +148,26 @@ struct reply {
 };
 
 struct traffic {
-    struct sim_vm *vm;
-    struct sim_world *w;
-    const struct scn_traffic *cfg;
-    struct workload *wl;
+    struct sim_vm *vm;       /* borrowed: the VM whose traffic this is */
+    struct sim_world *w;     /* borrowed */
+    const struct scn_traffic *cfg; /* borrowed from the scenario */
+    struct workload *wl;     /* owned array of nwl, in block order */
     size_t nwl;
-    uint8_t guest_mac[6];
-    bool have_mac;
-    bool dir_used[NDIRS];
-    struct pend *pend;
+    uint8_t guest_mac[6];    /* the MAC of the guest's failover pair */
+    bool have_mac;           /* found on a host NIC (else QEMU's default) */
+    bool dir_used[NDIRS];    /* some workload sends that way */
+    struct pend *pend;       /* owned: frames in flight, by flow */
     uint32_t pend_cap, pend_n;
     uint64_t untracked;      /* frames not tracked because the table was full */
     struct capture cap[MAX_CAPTURES];
     unsigned ncap;
-    struct reply *replies;
-    struct acct total;
-    struct period *per;      /* per[0]: before any migration */
+    struct reply *replies;   /* owned list of reply events */
+    struct acct total;       /* all traffic */
+    struct period *per;      /* owned; per[0]: before any migration */
     size_t nper;
     struct host *cur_host;   /* where the VM last ran */
     struct sim_err fail;     /* a replay broke mid-run */
     bool failed;
-    bool started;
 };
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -928,7 +927,6 @@ static void wl_fire(struct sim_world *w, struct sim_event *ev)
 
 void traffic_start(struct traffic *t)
 {
-    t->started = true;
     current_host(t);
     for (size_t i = 0; i < t->nwl; i++) {
         struct workload *wl = &t->wl[i];

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "check_bundle.h"
 #include "sim/expect.h"
 #include "sim/mutant.h"
 #include "sim/record.h"
@@ -203,6 +204,8 @@ int cmd_run(int argc, char **argv)
         scn_free(s);
         return EXIT_BADINPUT;
     }
+    if (rec) /* --record: the manifest describes the hosts as the checker sees them */
+        check_ctx_to_bundle(record_manifest(rec), check_context(chk));
 
     printf("scenario %s%s%s\n", s->name, s->description[0] ? ": " : "", s->description);
     if (!quiet)

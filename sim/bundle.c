@@ -85,6 +85,16 @@ void bundle_mac_format(char out[18], const uint8_t m[6])
 
 static const char *const hotplug_names[] = { "unknown", "native", "acpi" };
 
+const char *bundle_source_name(enum bundle_source s)
+{
+    static const char *const names[] = {
+#define X(id, name) name,
+        BUNDLE_SOURCES(X)
+#undef X
+    };
+    return (unsigned)s < SIM_ARRAY_SIZE(names) ? names[s] : "?";
+}
+
 /* ---- Construction ------------------------------------------------------------ */
 
 struct bundle *bundle_new(void)
@@ -189,6 +199,7 @@ void bundle_free(struct bundle *b)
     for (size_t i = 0; i < b->ndevs; i++) {
         free(b->devs[i].id);
         free(b->devs[i].pair);
+        free(b->devs[i].netdev);
     }
     free(b->devs);
     for (size_t i = 0; i < b->nnotes; i++)
@@ -417,13 +428,17 @@ static int parse_device(struct mctx *m, struct bundle *b, const json_t *o, size_
     snprintf(where, sizeof(where), "devices[%zu]", i);
     if (!json_is_object(o))
         return bad(m, where, "expected an object, found %s", json_type_name(o));
-    const char *id, *role, *pair, *mac;
+    const char *id, *role, *pair, *mac, *netdev;
     enum obs_host host;
     if (get_str(m, o, "id", where, true, &id) != 0 || parse_host(m, o, where, &host) != 0 ||
         get_str(m, o, "role", where, true, &role) != 0 ||
         get_str(m, o, "pair", where, false, &pair) != 0 ||
+        get_str(m, o, "netdev", where, false, &netdev) != 0 ||
         get_str(m, o, "mac", where, false, &mac) != 0)
         return -1;
+    const json_t *hv = json_object_get(o, "hideable");
+    if (hv && !json_is_boolean(hv))
+        return bad(m, where, "\"hideable\" must be true or false, found %s", json_type_name(hv));
     enum obs_role r;
     if (role_parse(role, &r) != 0 || (r != OBS_ROLE_STANDBY && r != OBS_ROLE_PRIMARY &&
                                       r != OBS_ROLE_OTHER))
@@ -437,6 +452,8 @@ static int parse_device(struct mctx *m, struct bundle *b, const json_t *o, size_
     d->role = r;
     d->pair = pair ? sim_xstrdup(pair) : NULL;
     d->has_mac = mac != NULL;
+    d->netdev = netdev ? sim_xstrdup(netdev) : NULL;
+    d->hideable = json_is_true(hv);
     if (mac)
         memcpy(d->mac, mb, 6);
     return 0;
@@ -498,24 +515,69 @@ static int parse_manifest(struct mctx *m, struct bundle *b, const json_t *root)
             return bad(m, "guest_mac", "expected a MAC like 52:54:00:11:11:11, found \"%s\"", gmac);
         b->guest_mac_set = true;
     }
-    v = json_object_get(root, "hotplug");
+    v = json_object_get(root, "hosts");
     if (v) {
         if (!json_is_object(v))
-            return bad(m, "hotplug", "expected an object {\"source\": \"native\"|\"acpi\", ...}");
+            return bad(m, "hosts", "expected an object {\"source\": {...}, \"target\": {...}}");
         for (int h = 0; h < OBS_NHOSTS; h++) {
-            const char *s;
-            if (get_str(m, v, obs_host_name((enum obs_host)h), "hotplug", false, &s) != 0)
-                return -1;
-            if (!s)
+            const char *hn = obs_host_name((enum obs_host)h);
+            const json_t *ho = json_object_get(v, hn);
+            char where[32];
+            snprintf(where, sizeof(where), "hosts.%s", hn);
+            if (!ho)
                 continue;
-            if (strcmp(s, "native") == 0)
+            if (!json_is_object(ho))
+                return bad(m, where, "expected an object, found %s", json_type_name(ho));
+            const char *s;
+            if (get_str(m, ho, "hotplug", where, false, &s) != 0)
+                return -1;
+            if (s && strcmp(s, "native") == 0)
                 b->hotplug[h] = BUNDLE_HOTPLUG_NATIVE;
-            else if (strcmp(s, "acpi") == 0)
+            else if (s && strcmp(s, "acpi") == 0)
                 b->hotplug[h] = BUNDLE_HOTPLUG_ACPI;
-            else
-                return bad(m, "hotplug", "expected \"native\" or \"acpi\", found \"%s\"", s);
+            else if (s)
+                return bad(m, where, "\"hotplug\" must be \"native\" or \"acpi\", found \"%s\"", s);
+            const json_t *q = json_object_get(ho, "qtest");
+            if (q && !json_is_boolean(q))
+                return bad(m, where, "\"qtest\" must be true or false, found %s",
+                           json_type_name(q));
+            b->qtest[h] = json_is_true(q);
+            const json_t *rec = json_object_get(ho, "recorded");
+            if (!rec)
+                continue;
+            if (!json_is_array(rec))
+                return bad(m, where, "\"recorded\" must be an array of source names, found %s",
+                           json_type_name(rec));
+            size_t i;
+            const json_t *it;
+            json_array_foreach(rec, i, it)
+            {
+                int k = -1;
+                for (int sidx = 0; sidx < BUNDLE_NSOURCES && json_is_string(it); sidx++)
+                    if (strcmp(json_string_value(it),
+                               bundle_source_name((enum bundle_source)sidx)) == 0)
+                        k = sidx;
+                if (k < 0)
+                    return bad(m, where,
+                               "\"recorded\"[%zu] must be one of config, qmp, qmp-commands, "
+                               "console, stderr, host-pcap, guest-pcap",
+                               i);
+                b->recorded[h] |= 1u << k;
+            }
+            b->recorded_set[h] = true;
         }
     }
+    json_int_t iv = 0;
+    if (get_int(m, root, "epoch_ns", "(top)", &have, &iv) != 0)
+        return -1;
+    b->epoch_set = have;
+    b->epoch = (sim_time)iv;
+    if (get_int(m, root, "host_skew_ns", "(top)", &have, &iv) != 0)
+        return -1;
+    if (have && iv < 0)
+        return bad(m, "host_skew_ns", "expected a bound >= 0");
+    b->host_skew_set = have;
+    b->host_skew = (sim_time)iv;
     v = json_object_get(root, "devices");
     if (v) {
         if (!json_is_array(v))
@@ -600,15 +662,33 @@ static json_t *manifest_json(const struct bundle *b)
         bundle_mac_format(mac, b->guest_mac);
         json_object_set_new(root, "guest_mac", json_string(mac));
     }
-    json_t *hp = json_object();
-    for (int h = 0; h < OBS_NHOSTS; h++)
+    if (b->epoch_set)
+        json_object_set_new(root, "epoch_ns", json_integer((json_int_t)b->epoch));
+    if (b->host_skew_set)
+        json_object_set_new(root, "host_skew_ns", json_integer((json_int_t)b->host_skew));
+    json_t *hosts = json_object();
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        json_t *ho = json_object();
         if (b->hotplug[h] != BUNDLE_HOTPLUG_UNKNOWN)
-            json_object_set_new(hp, obs_host_name((enum obs_host)h),
-                                json_string(hotplug_names[b->hotplug[h]]));
-    if (json_object_size(hp))
-        json_object_set_new(root, "hotplug", hp);
+            json_object_set_new(ho, "hotplug", json_string(hotplug_names[b->hotplug[h]]));
+        if (b->qtest[h])
+            json_object_set_new(ho, "qtest", json_true());
+        if (b->recorded_set[h]) {
+            json_t *a = json_array();
+            for (int s = 0; s < BUNDLE_NSOURCES; s++)
+                if (b->recorded[h] >> s & 1)
+                    json_array_append_new(a, json_string(bundle_source_name((enum bundle_source)s)));
+            json_object_set_new(ho, "recorded", a);
+        }
+        if (json_object_size(ho))
+            json_object_set_new(hosts, obs_host_name((enum obs_host)h), ho);
+        else
+            json_decref(ho);
+    }
+    if (json_object_size(hosts))
+        json_object_set_new(root, "hosts", hosts);
     else
-        json_decref(hp);
+        json_decref(hosts);
     json_t *devs = json_array();
     for (size_t i = 0; i < b->ndevs; i++) {
         const struct bundle_device *d = &b->devs[i];
@@ -616,6 +696,10 @@ static json_t *manifest_json(const struct bundle *b)
                               "role", obs_role_name(d->role));
         if (d->pair)
             json_object_set_new(o, "pair", json_string(d->pair));
+        if (d->netdev)
+            json_object_set_new(o, "netdev", json_string(d->netdev));
+        if (d->hideable)
+            json_object_set_new(o, "hideable", json_true());
         if (d->has_mac) {
             char mac[18];
             bundle_mac_format(mac, d->mac);
@@ -804,6 +888,7 @@ static int scan_qmp(struct bundle *b, struct bundle_file *f, struct qmp_facts *q
     const struct qmp_log_stats *st = qmp_log_stats(q);
     f->skipped = st->blank;
     f->unknown = st->unknown_events;
+    f->commands = st->commands;
     if (rc == 0 && st->unknown_events)
         note(b, "%s: %llu event(s) fosim has no meaning for (first: %s): passed on, not checked",
              f->name, (unsigned long long)st->unknown_events, st->first_unknown);

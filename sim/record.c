@@ -56,6 +56,7 @@ struct recorder {
     uint8_t *buf;                   /* SLL2 record assembly (owned) */
     bool guest_mac_set;             /* learnt from frames the guest sent */
     uint8_t guest_mac[6];
+    struct bundle *b;               /* the manifest being built (owned) */
 };
 
 static const char *const text_suffix[3] = { ".qmp", "-guest.log", ".stderr" };
@@ -277,7 +278,9 @@ int record_open(const char *dir, struct sim_run *run, struct recorder **out, str
     r->dir = sim_xstrdup(dir);
     r->run = run;
     r->buf = sim_xmalloc(REC_SNAPLEN);
+    r->b = bundle_new();
     if (sim_world_add_sink(run->w, record_sink, r) != 0) {
+        bundle_free(r->b);
         free(r->buf);
         free(r->dir);
         free(r);
@@ -287,15 +290,20 @@ int record_open(const char *dir, struct sim_run *run, struct recorder **out, str
     return 0;
 }
 
-/* Devices, hotplug mechanism and the guest MAC from the hosts. */
+/* Devices, hotplug mechanism and the guest MAC from the hosts, for what
+ * the caller did not describe (record_manifest). */
 static void describe_hosts(struct recorder *r, struct bundle *b)
 {
     const struct sim_vm *vm = &r->run->w->vms[0];
+    bool have_devs = b->ndevs > 0;
     for (int h = 0; h < OBS_NHOSTS; h++) {
         const struct host *hs = vm->hosts[h];
         if (!hs)
             continue;
-        b->hotplug[h] = host_native_hotplug(hs) ? BUNDLE_HOTPLUG_NATIVE : BUNDLE_HOTPLUG_ACPI;
+        if (!b->hotplug[h])
+            b->hotplug[h] = host_native_hotplug(hs) ? BUNDLE_HOTPLUG_NATIVE : BUNDLE_HOTPLUG_ACPI;
+        if (have_devs)
+            continue;
         struct host_nic_info nics[32];
         unsigned n = host_nics(hs, nics, 32);
         for (unsigned i = 0; i < n; i++) {
@@ -308,6 +316,7 @@ static void describe_hosts(struct recorder *r, struct bundle *b)
             d->pair = nics[i].role == OBS_ROLE_PRIMARY && nics[i].pair
                           ? sim_xstrdup(nics[i].pair)
                           : NULL;
+            d->netdev = nics[i].netdev ? sim_xstrdup(nics[i].netdev) : NULL;
             d->has_mac = nics[i].has_mac;
             memcpy(d->mac, nics[i].mac, 6);
             if (!b->guest_mac_set && nics[i].role == OBS_ROLE_STANDBY && nics[i].has_mac) {
@@ -330,10 +339,15 @@ static void add_entry(struct bundle *b, const char *name, enum bundle_kind kind,
     f->point = point ? sim_xstrdup(point) : NULL;
 }
 
+struct bundle *record_manifest(struct recorder *r)
+{
+    return r->b;
+}
+
 int record_finish(struct recorder *r, struct sim_err *err)
 {
     static const enum bundle_kind text_kind[3] = { BUNDLE_QMP, BUNDLE_CONSOLE, BUNDLE_STDERR };
-    struct bundle *b = bundle_new();
+    struct bundle *b = r->b;
     for (int h = 0; h < OBS_NHOSTS; h++) {
         for (int k = 0; k < 3; k++) {
             FILE *f = r->text[h][k];

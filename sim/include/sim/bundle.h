@@ -83,6 +83,7 @@ struct bundle_file {
     uint64_t records;        /* observations read from it (after replay) */
     uint64_t skipped;        /* lines skipped (console noise, blank lines) */
     uint64_t unknown;        /* unknown QMP events (passed on) */
+    uint64_t commands;       /* QMP: commands the client sent (first pass) */
 };
 
 /* A NIC of a host, with its failover role. */
@@ -91,10 +92,37 @@ struct bundle_device {
     enum obs_host host;
     enum obs_role role;      /* STANDBY, PRIMARY or OTHER */
     char *pair;              /* PRIMARY: failover_pair_id; else NULL (owned) */
+    char *netdev;            /* its -netdev id, or NULL (owned) */
+    bool hideable;           /* PRIMARY: QEMU hides it until the guest negotiates
+                                (its standby was created before it) */
     bool has_mac;
     uint8_t mac[6];
     bool inferred;           /* learnt from the QMP events, not the manifest */
 };
+
+/*
+ * The kinds of source a recording can hold for a host (the names are the
+ * checker's, spec/spec.h).  A manifest says which were recorded, so a
+ * console that stayed empty (the guest never ran there) still counts as
+ * recorded: its absence of lines is evidence.
+ */
+#define BUNDLE_SOURCES(X)                                                    \
+    X(CONFIG, "config")             /* the device configuration */          \
+    X(QMP, "qmp")                   /* QMP events and replies */            \
+    X(QMP_COMMANDS, "qmp-commands") /* the commands the client sent */     \
+    X(CONSOLE, "console")           /* the guest console */                 \
+    X(STDERR, "stderr")             /* QEMU's stderr */                      \
+    X(HOST_PCAP, "host-pcap")       /* filter-dump captures */              \
+    X(GUEST_PCAP, "guest-pcap")     /* the capture inside the guest */
+
+enum bundle_source {
+#define X(id, name) BUNDLE_SRC_##id,
+    BUNDLE_SOURCES(X)
+#undef X
+    BUNDLE_NSOURCES
+};
+
+const char *bundle_source_name(enum bundle_source s);
 
 /* Hotplug mechanism of the guest on a host, as far as known. */
 enum bundle_hotplug {
@@ -120,6 +148,13 @@ struct bundle {
     bool guest_mac_set;
     uint8_t guest_mac[6];
     enum bundle_hotplug hotplug[OBS_NHOSTS];
+    bool recorded_set[OBS_NHOSTS]; /* the manifest lists the recorded sources */
+    unsigned recorded[OBS_NHOSTS];  /* bit set of 1u << BUNDLE_SRC_* */
+    bool qtest[OBS_NHOSTS];     /* QEMU ran under qtest (no guest OS) */
+    bool epoch_set;
+    sim_time epoch;             /* simulated: wall-clock ns of the scenario's t = 0 */
+    bool host_skew_set;
+    sim_time host_skew;         /* bound of the offset between the hosts' clocks */
     sim_time start[OBS_NHOSTS]; /* first QMP line per host (time of unstamped stderr lines) */
     char **notes;            /* what the reader assumed or could not know (owned) */
     size_t nnotes;

@@ -29,6 +29,14 @@ struct recorder;
 int record_open(const char *dir, struct sim_run *run, struct recorder **out,
                 struct sim_err *err);
 
+/* The manifest under construction: a caller that knows more about the
+ * hosts than the models tell (the checker's context: recorded sources,
+ * devices with their netdevs and whether QEMU hides them, qtest) fills its
+ * hosts, devices, epoch and guest MAC before record_finish, which adds the
+ * files and the rest.  Borrowed until record_finish. */
+struct bundle;
+struct bundle *record_manifest(struct recorder *rec);
+
 /* After the run: close every file, report the first write error if any,
  * write the manifest.  Frees the recorder in every case. */
 int record_finish(struct recorder *rec, struct sim_err *err);

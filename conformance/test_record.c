@@ -18,9 +18,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check.h"
+#include "check_bundle.h"
 #include "sim/bundle.h"
 #include "sim/record.h"
 #include "sim/run.h"
+#include "sim/scenario.h"
 #include "sim/world.h"
 
 static char tmpdir[64];
@@ -399,6 +402,102 @@ static void test_cut_run_is_incomplete(void **state)
     sim_world_free(w);
 }
 
+
+/* ---- Scenarios through the real models: same verdicts, same evidence ------------- */
+
+static void result_text(char *buf, size_t n, const struct check_result *r)
+{
+    int k = snprintf(buf, n, "%s %s why=[%s] nev=%u checked=%u failed=%u unsure=%u", r->a->id,
+                     check_verdict_name(r->verdict), r->why, r->nev, r->checked, r->failed,
+                     r->unsure);
+    for (unsigned i = 0; i < r->nev && k > 0 && (size_t)k < n; i++) {
+        const struct check_evidence *e = &r->ev[i];
+        k += snprintf(buf + k, n - (size_t)k, " | ev t=%lld%s host=%d kind=%d %s:%llu [%s]",
+                      (long long)e->t, e->t_approx ? "~" : "", e->host, e->kind, e->file,
+                      (unsigned long long)e->line, e->seen);
+    }
+}
+
+/* Run one scenario with the checker in memory and the recorder; check the
+ * bundle; every result must be the same, evidence included. */
+static unsigned same_verdicts(const char *path, const char *dir)
+{
+    struct sim_err err = { "" };
+    struct scenario *s;
+    if (scn_load(path, &s, &err) != 0)
+        fail_msg("%s", err.msg);
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    struct sim_run *r;
+    if (sim_run_new(s, &cfg, &r, &err) != 0) {
+        scn_free(s); /* a scenario that is meant to be refused */
+        return 0;
+    }
+    struct check_ctx *ctx = calloc(1, sizeof(*ctx));
+    assert_non_null(ctx);
+    check_ctx_from_run(ctx, r);
+    struct check *mem = check_new(ctx);
+    sim_world_add_sink(r->w, check_sink, mem);
+    struct recorder *rec;
+    if (record_open(dir, r, &rec, &err) != 0)
+        fail_msg("%s", err.msg);
+    check_ctx_to_bundle(record_manifest(rec), check_context(mem));
+    sim_run_go(r);
+    if (record_finish(rec, &err) != 0)
+        fail_msg("%s: %s", path, err.msg);
+    check_finish(mem);
+
+    struct bundle *b;
+    if (bundle_open(dir, &b, &err) != 0 || bundle_prepare(b, &err) != 0)
+        fail_msg("%s: %s", path, err.msg);
+    check_ctx_from_bundle(ctx, b, "bundle");
+    struct check *rd = check_new(ctx);
+    struct obs_sink sink = { check_sink, rd };
+    if (bundle_replay(b, &sink, &err) != 0)
+        fail_msg("%s: %s", path, err.msg);
+    check_finish(rd);
+
+    assert_int_equal(check_count(mem), check_count(rd));
+    unsigned differ = 0;
+    static char x[8192], y[8192];
+    for (size_t i = 0; i < check_count(mem); i++) {
+        result_text(x, sizeof(x), check_result(mem, i));
+        result_text(y, sizeof(y), check_result(rd, i));
+        if (strcmp(x, y) != 0) {
+            print_error("%s:\n  in memory: %s\n  bundle:    %s\n", path, x, y);
+            differ++;
+        }
+    }
+    assert_int_equal(check_exit_status(mem), check_exit_status(rd));
+    check_free(rd);
+    check_free(mem);
+    bundle_free(b);
+    free(ctx);
+    sim_run_free(r);
+    scn_free(s);
+    return differ;
+}
+
+/* Every scenario of the catalog: record it, check the bundle, compare with
+ * the check of the run in memory. */
+static void test_scenarios_same_verdicts(void **state)
+{
+    (void)state;
+    FILE *p = popen("find conformance/scenarios -name '*.fos' ! -path '*/include/*' | LC_ALL=C sort",
+                    "r");
+    assert_non_null(p);
+    char path[512];
+    unsigned n = 0, differ = 0;
+    while (fgets(path, sizeof(path), p)) {
+        path[strcspn(path, "\n")] = '\0';
+        char dir[600];
+        snprintf(dir, sizeof(dir), "%s/s%u", tmpdir, n++);
+        differ += same_verdicts(path, dir);
+    }
+    pclose(p);
+    assert_true(n > 0);
+    assert_int_equal(differ, 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -418,6 +517,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_bundle_reads_back_as_the_run, setup, teardown),
     cmocka_unit_test_setup_teardown(test_same_run_same_bytes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_cut_run_is_incomplete, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_scenarios_same_verdicts, setup, teardown),
 };
 
 FO_MAIN("record", tests)

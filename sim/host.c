@@ -461,6 +461,7 @@ void host_start(struct host *h)
     } else {
         h->runstate = "running";
         h->running = true;
+        h->ever_ran = true;
     }
     sim_emit_state(h->vm, h->id, "runstate", "-", h->runstate, "start");
 }
@@ -588,6 +589,7 @@ void host_vm_start(struct host *h)
         return;
     const char *from = h->runstate;
     h->running = true;
+    h->ever_ran = true;
     h->runstate = "running";
     qmp_event(h, "RESUME", NULL);
     sim_emit_state(h->vm, h->id, "runstate", from, "running", "start");

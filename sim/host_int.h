@@ -83,6 +83,7 @@ struct vnet {
     bool primary_opts_from_json;
     bool listening;           /* hide listener registered (H-02, H-05) */
     bool notifier;            /* migration notifier registered */
+    bool rx_notify_off;       /* NIC_RX_FILTER_CHANGED sent, not re-armed */
     uint64_t reg_seq;         /* registration order of listener and notifier */
 };
 
@@ -162,6 +163,7 @@ struct host {
     /* run state */
     bool started, exited;
     bool running;
+    bool ever_ran;              /* the VM's CPUs have run (its RAM is not all zero) */
     bool loading;               /* the incoming device state is being loaded */
     const char *runstate;       /* QEMU RunState name */
     /* QMP */

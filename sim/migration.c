@@ -57,8 +57,9 @@ static const char *const mstate_names[] = {
 #define T_CANCEL_ACTIVE SIM_MS(25)   /* cancel noticed by the transfer loop */
 #define T_DEVSTATE SIM_MS(35)        /* STOP -> completed: last pages, device state */
 #define T_LOAD SIM_MS(6)             /* source completed -> target loaded */
-#define TOUCHED_NUM 7                /* fraction of RAM the guest touched: 7/25 */
-#define TOUCHED_DEN 25
+#define TOUCHED_NUM 27               /* fraction of RAM a booted guest touched: 27% */
+#define TOUCHED_DEN 100
+#define T_ROUND SIM_MS(20)           /* per pre-copy round: bitmap sync, stream set-up */
 #define DIRTY_RATE (2u << 20)        /* bytes/s an idle guest dirties */
 #define DEFAULT_BANDWIDTH (128u << 20) /* QEMU 7.2 MAX_THROTTLE */
 
@@ -77,6 +78,8 @@ struct mig {
     bool write_fails;            /* the destination is gone: next write fails */
     bool connected;
     bool stopped_vm;             /* we stopped the VM at switchover */
+    bool was_running;            /* the VM ran at switchover (global state) */
+    const char *src_runstate;    /* the source's run state at switchover */
     enum poll_phase phase;
     int grace_left;
     unsigned pass;
@@ -176,6 +179,12 @@ static void pass_event(struct mig *m)
         json_object_set_new(data, "pass", json_integer(m->pass));
         qmp_event(m->h, "MIGRATION_PASS", data);
     }
+}
+
+/* RAM the guest has written: none if it never ran (all pages are zero). */
+static uint64_t touched(const struct host *h)
+{
+    return h->ever_ran ? h->ram / TOUCHED_DEN * TOUCHED_NUM : 0;
 }
 
 static uint64_t bandwidth(const struct host *h)
@@ -294,10 +303,16 @@ static void target_resume(struct host *t, struct host *src)
     struct sim_vm *vm = t->vm;
     if (vm->guest && src && src->gops)
         guest_migrate(vm->guest, t);
+    /* process_incoming_migration_bh: the source's global run state */
+    if (src && !src->mig->was_running) {
+        t->runstate = src->mig->src_runstate;
+        return;
+    }
     if (t->start_paused) {
         t->runstate = "paused";
         return;
     }
+    t->ever_ran = true;
     host_vm_start(t);
 }
 
@@ -462,26 +477,28 @@ static void round_fire(struct sim_world *w, struct sim_event *ev)
         return;
     m->transferred += m->round_bytes;
     sim_time took = xfer_time(h, m->round_bytes);
-    uint64_t dirty = (uint64_t)((double)DIRTY_RATE * (double)took / 1e9);
-    uint64_t touched = h->ram / TOUCHED_DEN * TOUCHED_NUM;
-    m->remaining = dirty < touched ? dirty : touched;
+    uint64_t dirty = h->running ? (uint64_t)((double)DIRTY_RATE * (double)took / 1e9) : 0;
+    uint64_t t = touched(h);
+    m->remaining = dirty < t ? dirty : t;
     pass_event(m); /* the bitmap sync after the round */
     sim_time rest = xfer_time(h, m->remaining);
     if (rest <= SIM_MS(h->downtime_limit_ms)) {
         /* switchover */
         m->stop_at = h->w->now;
+        m->was_running = h->running;
+        m->src_runstate = h->runstate;
         if (h->running) {
             m->stopped_vm = true;
             host_vm_stop(h, "finish-migrate");
+            pass_event(m); /* the final sync (real runs show none for a stopped VM) */
         } else {
             h->runstate = "finish-migrate";
         }
-        pass_event(m);
         sim_schedule_in(h->w, &m->ev_done, rest + T_DEVSTATE);
         return;
     }
     m->round_bytes = m->remaining;
-    sim_schedule_in(h->w, &m->ev_round, xfer_time(h, m->round_bytes) + SIM_MS(1));
+    sim_schedule_in(h->w, &m->ev_round, xfer_time(h, m->round_bytes) + T_ROUND);
 }
 
 static void start_active(struct mig *m)
@@ -495,8 +512,8 @@ static void start_active(struct mig *m)
         fail(m, MS_ACTIVE, "Unable to write to socket: Broken pipe");
         return;
     }
-    m->round_bytes = h->ram / TOUCHED_DEN * TOUCHED_NUM;
-    sim_schedule_in(h->w, &m->ev_round, xfer_time(h, m->round_bytes));
+    m->round_bytes = touched(h);
+    sim_schedule_in(h->w, &m->ev_round, xfer_time(h, m->round_bytes) + T_ROUND);
 }
 
 /* The end of qemu_savevm_wait_unplug: try new_state, else the thread

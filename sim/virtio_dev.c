@@ -288,3 +288,17 @@ void hw_virtio_net_announce_ack(struct hw_pcidev *d)
     if (d->vn)
         d->vn->net_status &= (uint16_t)~HW_VIRTIO_NET_S_ANNOUNCE;
 }
+
+void hw_virtio_net_rx_filter(struct hw_pcidev *d)
+{
+    struct vnet *vn = d->vn;
+    if (!vn || vn->rx_notify_off)
+        return;
+    vn->rx_notify_off = true;
+    char path[128];
+    snprintf(path, sizeof(path), "/machine/peripheral/%s/virtio-backend", d->id ? d->id : "?");
+    json_t *data = json_object();
+    json_object_set_new(data, "name", d->id ? json_string(d->id) : json_null());
+    json_object_set_new(data, "path", json_string(path));
+    qmp_event(d->h, "NIC_RX_FILTER_CHANGED", data);
+}

@@ -182,6 +182,13 @@ uint16_t hw_virtio_net_status(const struct hw_pcidev *d);      /* config.status 
 uint16_t hw_virtio_net_mtu(const struct hw_pcidev *d);         /* config.mtu */
 void hw_virtio_net_announce_ack(struct hw_pcidev *d);
 
+/* The driver changed the receive filter through the control queue
+ * (VIRTIO_NET_CTRL_RX promiscuous/all-multicast, VIRTIO_NET_CTRL_MAC table),
+ * as Linux does when the interface comes up.  QEMU emits
+ * NIC_RX_FILTER_CHANGED for the first change, then not again until a QMP
+ * client reads the filter (query-rx-filter). */
+void hw_virtio_net_rx_filter(struct hw_pcidev *d);
+
 /* ---- NICs and the wire -------------------------------------------------------------- */
 
 bool hw_nic_link_up(const struct hw_pcidev *d);

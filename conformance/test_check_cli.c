@@ -234,6 +234,104 @@ static void test_bad_bundles(void **state)
     assert_non_null(strstr(out, "1 event(s) fosim has no meaning for (first: VENDOR_EVENT)"));
 }
 
+
+/* The stored-trace step fails when a bundle's verdicts differ from its
+ * .expect, and when the .expect is missing. */
+static void test_check_traces_step_can_fail(void **state)
+{
+    (void)state;
+    static char out[65536];
+    char cwd[512], cmd[2048];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/traces/t/b'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    put("traces/t/b/source.qmp", good_qmp);
+    put("traces/t/b/manifest.json",
+        "{\"format\": \"fosim-bundle\", \"format_version\": 1, \"generator\": {\"name\": \"x\"}, "
+        "\"complete\": true, \"files\": [{\"path\": \"source.qmp\", \"host\": \"source\", "
+        "\"kind\": \"qmp\"}]}");
+    const char *steps[][2] = {
+        { NULL, "FAIL traces/t/b: no traces/t/b.expect" },
+        { "exit 0\nEVT-001 fail\n", "EVT-001: " },
+        { "exit 1\n", "  exit " },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(steps); i++) {
+        if (steps[i][0])
+            put("traces/t/b.expect", steps[i][0]);
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s' && FOSIM='%s/%s' sh '%s/conformance/check-traces.sh' 2>&1", tmpdir, cwd,
+                 FOSIM_BIN, cwd);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        size_t k = fread(out, 1, sizeof(out) - 1, p);
+        out[k] = '\0';
+        pclose(p);
+        if (!strstr(out, "RESULT traces 0 1") || !strstr(out, steps[i][1]))
+            print_error("case %zu:\n%s\n", i, out);
+        assert_non_null(strstr(out, "RESULT traces 0 1"));
+        assert_non_null(strstr(out, steps[i][1]));
+    }
+    /* --write records what fosim check gives; then the step passes */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && FOSIM='%s/%s' sh '%s/conformance/check-traces.sh' --write traces/t/b "
+             ">/dev/null && FOSIM='%s/%s' sh '%s/conformance/check-traces.sh'",
+             tmpdir, cwd, FOSIM_BIN, cwd, cwd, FOSIM_BIN, cwd);
+    FILE *p = popen(cmd, "r");
+    size_t k = fread(out, 1, sizeof(out) - 1, p);
+    out[k] = '\0';
+    pclose(p);
+    assert_non_null(strstr(out, "RESULT traces 1 0"));
+}
+
+/* A console the manifest lists may be empty (the guest never ran there);
+ * given one by one, an empty console is refused. */
+static void test_empty_console_in_a_bundle(void **state)
+{
+    (void)state;
+    static char out[65536];
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/e'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    put("e/source.qmp", good_qmp);
+    put("e/target-guest.log", "");
+    put("e/manifest.json",
+        "{\"format\": \"fosim-bundle\", \"format_version\": 1, \"generator\": {\"name\": \"x\"}, "
+        "\"complete\": true, \"files\": [{\"path\": \"source.qmp\", \"host\": \"source\", "
+        "\"kind\": \"qmp\"}, {\"path\": \"target-guest.log\", \"host\": \"target\", \"kind\": "
+        "\"console\"}]}");
+    int rc = check("e", out, sizeof(out));
+    if (rc == 2)
+        print_error("%s\n", out);
+    assert_true(rc != 2);
+    assert_int_equal(check("--target-guest e/target-guest.log", out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "target-guest.log: empty file"));
+}
+
+/* Reports: TAP 14 and JUnit on --output; nothing written on bad input. */
+static void test_report_formats_and_output(void **state)
+{
+    (void)state;
+    static char out[65536];
+    put("s.qmp", good_qmp);
+    int rc = check("--source-qmp s.qmp --report tap", out, sizeof(out));
+    assert_true(rc != 2);
+    assert_non_null(strstr(out, "TAP version 14\n1.."));
+    rc = check("--source-qmp s.qmp --report junit --output r.xml", out, sizeof(out));
+    assert_true(rc != 2);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/r.xml", tmpdir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t k = fread(out, 1, sizeof(out) - 1, f);
+    out[k] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "<testsuites"));
+    put("bad.qmp", "{\"QMP\": {}}\nnot json\n");
+    assert_int_equal(check("--source-qmp bad.qmp --output r2.xml", out, sizeof(out)), 2);
+    snprintf(path, sizeof(path), "%s/r2.xml", tmpdir);
+    assert_null(fopen(path, "r"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -255,6 +353,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_bad_consoles_and_stderr, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_pcaps, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_bundles, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_check_traces_step_can_fail, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_empty_console_in_a_bundle, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_report_formats_and_output, setup, teardown),
 };
 
 FO_MAIN("check_cli", tests)

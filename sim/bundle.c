@@ -413,6 +413,13 @@ static int parse_file(struct mctx *m, struct bundle *b, const json_t *o, size_t 
     const json_t *v;
     if ((v = json_object_get(o, "clock")) != NULL && parse_clock(m, v, where, f) != 0)
         return -1;
+    bool have_tol;
+    json_int_t tol = 0;
+    if (get_int(m, o, "clock_tolerance_ns", where, &have_tol, &tol) != 0)
+        return -1;
+    if (have_tol && (tol < 0 || !f->clock_given))
+        return bad(m, where, "\"clock_tolerance_ns\" must be >= 0 and go with a \"clock\" list");
+    f->clock.tolerance = (sim_time)tol;
     if ((v = json_object_get(o, "interfaces")) != NULL) {
         if (k != BUNDLE_PCAP || strcmp(point, "guest") != 0)
             return bad(m, where, "\"interfaces\" belongs to a guest pcap only");
@@ -514,6 +521,22 @@ static int parse_manifest(struct mctx *m, struct bundle *b, const json_t *root)
         if (bundle_mac_parse(gmac, b->guest_mac) != 0)
             return bad(m, "guest_mac", "expected a MAC like 52:54:00:11:11:11, found \"%s\"", gmac);
         b->guest_mac_set = true;
+    }
+    v = json_object_get(root, "hotplug"); /* the short form of hosts.X.hotplug */
+    if (v) {
+        if (!json_is_object(v))
+            return bad(m, "hotplug", "expected an object {\"source\": \"native\"|\"acpi\", ...}");
+        for (int h = 0; h < OBS_NHOSTS; h++) {
+            const char *s;
+            if (get_str(m, v, obs_host_name((enum obs_host)h), "hotplug", false, &s) != 0)
+                return -1;
+            if (s && strcmp(s, "native") == 0)
+                b->hotplug[h] = BUNDLE_HOTPLUG_NATIVE;
+            else if (s && strcmp(s, "acpi") == 0)
+                b->hotplug[h] = BUNDLE_HOTPLUG_ACPI;
+            else if (s)
+                return bad(m, "hotplug", "expected \"native\" or \"acpi\", found \"%s\"", s);
+        }
     }
     v = json_object_get(root, "hosts");
     if (v) {
@@ -722,6 +745,8 @@ static json_t *manifest_json(const struct bundle *b)
                                                    (json_int_t)f->clock.segs[k].from, "offset_ns",
                                                    (json_int_t)f->clock.segs[k].offset));
             json_object_set_new(o, "clock", c);
+            if (f->clock_given && f->clock.tolerance > 0)
+                json_object_set_new(o, "clock_tolerance_ns", json_integer((json_int_t)f->clock.tolerance));
         }
         if (f->nifaces) {
             json_t *a = json_array();
@@ -980,6 +1005,8 @@ static int scan_console(struct bundle *b, struct bundle_file *f, struct console_
     struct klog_reader *k;
     if (klog_open(f->path, f->path, f->host, NULL, &k, err) != 0)
         return -1;
+    if (b->has_manifest)
+        klog_allow_empty(k);
     cf->registered = cf->first = cf->ep_start = cf->last_button = SIM_TIME_NONE;
     struct obs o;
     int rc;
@@ -1264,7 +1291,11 @@ static int src_open(struct src *s, struct sim_err *err)
     case BUNDLE_QMP:
         return qmp_log_open(f->path, f->path, f->host, &f->clock, &s->qmp, err);
     case BUNDLE_CONSOLE:
-        return klog_open(f->path, f->path, f->host, &f->clock, &s->klog, err);
+        if (klog_open(f->path, f->path, f->host, &f->clock, &s->klog, err) != 0)
+            return -1;
+        if (s->b->has_manifest)
+            klog_allow_empty(s->klog);
+        return 0;
     case BUNDLE_STDERR:
         return hostlog_open(f->path, f->path, f->host, &f->clock, s->b->start[f->host],
                             &s->hostlog, err);

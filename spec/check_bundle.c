@@ -69,7 +69,7 @@ static sim_time tolerance(const struct bundle *b, enum obs_host h, enum bundle_s
             continue;
         sim_time t = 0;
         if (f->clock_given)
-            t = 0;
+            t = f->clock.tolerance; /* the manifest's bound, 0 when exact */
         else if (f->clock.estimated)
             t = f->clock.tolerance;
         else if (f->kind == BUNDLE_PCAP)

@@ -337,6 +337,40 @@ static void test_pcaps_become_frames(void **state)
     bundle_free(b);
 }
 
+
+/* A target's filter-dump capture is aligned by its first RARP announcement
+ * and the target's RESUME. */
+static void test_target_pcap_aligned_by_rarp(void **state)
+{
+    (void)state;
+    static const uint8_t ip[60] = { 0x52, 0x54, 0x00, 0x11, 0x11, 0x11, 0x52, 0x55, 0x0a,
+                                    0x00, 0x02, 0x02, 0x08, 0x00 };
+    static const uint8_t rarp[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00,
+                                      0x11, 0x11, 0x11, 0x80, 0x35 };
+    const uint8_t *fr[] = { ip, rarp };
+    uint32_t len[] = { 60, 60 };
+    write_pcap("t-standby0.pcap", PCAP_LINK_ETHERNET, fr, len, 2); /* T0+30s, T0+30.001s */
+    put("t.qmp", "{\"QMP\": {}}\n{\"timestamp\": {\"seconds\": 1700000030, \"microseconds\": "
+                 "501000}, \"event\": \"RESUME\"}\n");
+    struct bundle *b = bundle_new();
+    struct sim_err err = { "" };
+    assert_int_equal(bundle_add(b, BUNDLE_QMP, OBS_TARGET, NULL, path_of("t.qmp"), &err), 0);
+    assert_int_equal(
+        bundle_add(b, BUNDLE_PCAP, OBS_TARGET, "standby0", path_of("t-standby0.pcap"), &err), 0);
+    struct cap c;
+    assert_int_equal(replay(b, &c, &err), 0);
+    const struct bundle_file *f = bundle_file_find(b, BUNDLE_PCAP, OBS_TARGET, "standby0");
+    assert_true(f->clock.estimated);
+    assert_i64_equal(clock_map_offset(&f->clock, 1), SIM_MS(500));
+    assert_non_null(strstr(f->clock_note, "first RARP announcement (record 2)"));
+    bool rarp_at_resume = false;
+    for (size_t i = 0; i < c.n; i++)
+        if (c.r[i].kind == OBS_FRAME && c.r[i].line == 2)
+            rarp_at_resume = c.r[i].t == T0 + SIM_S(30) + SIM_MS(501) && c.r[i].approx;
+    assert_true(rarp_at_resume);
+    bundle_free(b);
+}
+
 struct manifest_case {
     const char *json;
     const char *want;
@@ -489,6 +523,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_unalignable_console, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tie_rule, setup, teardown),
     cmocka_unit_test_setup_teardown(test_pcaps_become_frames, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_target_pcap_aligned_by_rarp, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_manifests, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_source_stops_the_replay, setup, teardown),
     cmocka_unit_test_setup_teardown(test_stderr_stamps, setup, teardown),

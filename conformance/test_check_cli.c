@@ -232,6 +232,15 @@ static void test_bad_bundles(void **state)
         print_error("%s\n", out);
     assert_true(rc != 2);
     assert_non_null(strstr(out, "1 event(s) fosim has no meaning for (first: VENDOR_EVENT)"));
+    /* a recording that did not complete never passes */
+    put("d/manifest.json",
+        "{\"format\": \"fosim-bundle\", \"format_version\": 1, \"generator\": {\"name\": \"x\"}, "
+        "\"complete\": false, \"files\": [{\"path\": \"source.qmp\", \"host\": \"source\", "
+        "\"kind\": \"qmp\"}]}");
+    rc = check("d", out, sizeof(out));
+    if (rc != 3 && rc != 1)
+        print_error("exit %d:\n%s\n", rc, out);
+    assert_true(rc == 3 || rc == 1);
 }
 
 

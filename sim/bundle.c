@@ -1013,6 +1013,9 @@ static int scan_console(struct bundle *b, struct bundle_file *f, struct console_
     while ((rc = klog_next(k, &o, err)) == 1)
         console_line(b, cf, f->host, &o.u.klog);
     f->skipped = klog_stats(k)->skipped;
+    if (rc == 0 && f->skipped)
+        note(b, "%s: %llu line(s) without a kernel stamp (boot noise, shell output) skipped",
+             f->name, (unsigned long long)f->skipped);
     klog_close(k);
     return rc;
 }
@@ -1096,6 +1099,40 @@ static void infer_ifaces(struct bundle *b, struct bundle_file *f,
              f->name);
 }
 
+/* A target's filter-dump capture without a manifest clock: QEMU announces
+ * the guest (RARP, EtherType 0x8035) the moment the VM resumes on the
+ * target, so the first RARP pairs with the target's RESUME.  Only the first
+ * records are looked at (the announcements come first on a target). */
+#define RARP_SCAN_MAX 100000
+
+static int estimate_pcap_clock(struct bundle *b, struct bundle_file *f, const struct qmp_facts *qf,
+                               struct sim_err *err)
+{
+    if (f->host != OBS_TARGET || !qf->present || qf->resume == SIM_TIME_NONE)
+        return 0;
+    struct pcap_reader *r;
+    if (pcap_reader_open(f->path, &r, err) != 0)
+        return -1;
+    struct pcap_rec rec;
+    int rc;
+    uint64_t n = 0;
+    while ((rc = pcap_reader_next(r, &rec, err)) == 1 && n++ < RARP_SCAN_MAX) {
+        if (rec.sll2 || rec.caplen < 14 || rec.data[12] != 0x80 || rec.data[13] != 0x35)
+            continue;
+        clock_map_add(&f->clock, 1, qf->resume - rec.t);
+        f->clock.estimated = true;
+        f->clock.tolerance = BUNDLE_DEFAULT_TOLERANCE;
+        snprintf(f->clock_note, sizeof(f->clock_note),
+                 "estimated from RESUME and the first RARP announcement (record %llu), "
+                 "tolerance 20ms",
+                 (unsigned long long)rec.record);
+        note(b, "%s: clock %s", f->name, f->clock_note);
+        break;
+    }
+    pcap_reader_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
 int bundle_prepare(struct bundle *b, struct sim_err *err)
 {
     struct qmp_facts qf[OBS_NHOSTS];
@@ -1134,6 +1171,9 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
             snprintf(f->clock_note, sizeof(f->clock_note), "%s",
                      f->clock_given ? "given by the manifest"
                                     : "stamps taken as host wall clock");
+            if (!f->clock_given && strcmp(f->point, "guest") != 0 &&
+                estimate_pcap_clock(b, f, &qf[f->host], err) != 0)
+                goto out;
             if (strcmp(f->point, "guest") == 0) {
                 if (!f->ifaces_given)
                     infer_ifaces(b, f, cf);
@@ -1145,7 +1185,8 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
                             "by FAILOVER_NEGOTIATED or UNPLUG_PRIMARY)",
                          f->name, f->point);
             }
-            if (!f->clock_given && strcmp(f->point, "guest") != 0 && !b->has_manifest)
+            if (!f->clock_given && !f->clock.estimated && strcmp(f->point, "guest") != 0 &&
+                !b->has_manifest)
                 note(b, "%s: filter-dump stamps are QEMU's virtual clock plus the wall-clock "
                         "second at open; without a manifest offset they are taken as wall "
                         "clock",
@@ -1254,7 +1295,7 @@ static int pcap_next_obs(struct src *s, struct sim_err *err)
     o->kind = OBS_FRAME;
     o->host = s->f->host;
     o->vm = 0;
-    o->t_approx = false;
+    o->t_approx = s->f->clock.estimated;
     o->t = r->t + clock_map_offset(&s->f->clock, r->record);
     o->origin.file = s->f->name;
     o->origin.line = r->record;

@@ -339,6 +339,11 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
         } else if (strcmp(key, "primary-driver") == 0) {
             if (k->values.n != 1 || strlen(k->values.v[0].text) >= sizeof(c->primary_driver))
                 return scn_errf(err, &k->key.pos, "knob primary-driver takes one driver name");
+            if (!nic_vf_driver_known(k->values.v[0].text))
+                return scn_errf(err, &k->values.v[0].pos,
+                                "knob primary-driver: expected iavf, ixgbevf or mlx5_core, "
+                                "found '%s'",
+                                k->values.v[0].text);
             sim_strlcpy(c->primary_driver, k->values.v[0].text, sizeof(c->primary_driver));
         } else if (strcmp(key, "link-watch-delay") == 0) {
             r = knob_time(k, &c->linkwatch_delay, err);

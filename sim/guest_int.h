@@ -144,6 +144,8 @@ void gpci_remove_done(struct gpci_dev *pdev);
 extern const struct guest_driver virtio_net_driver; /* virtio_net.c */
 extern const struct guest_driver e1000e_driver;     /* nic.c */
 extern const struct guest_driver vf_driver;         /* nic.c: passthrough VFs */
+/* nic.c: the VF drivers the knob primary-driver may name (iavf, ixgbevf, mlx5_core). */
+bool nic_vf_driver_known(const char *name);
 
 struct gpci_dev {
     struct guest *g;

@@ -1,0 +1,157 @@
+/*
+ * Traffic through the real models: the blackout a ping measures during a
+ * failover migration is the model's own path switch.
+ *
+ * In the real recording (run i) the replies lost during the migration are
+ * those that came back through the standby while the target's new primary
+ * was registered but had no link yet (seq 60-72, 2.6 s): net_failover sends
+ * on the standby (the primary is not ready, G-43) and drops what the
+ * standby receives while a primary exists (G-45).  So the blackout towards
+ * the guest must start at the last reply before the target's "failover
+ * primary slave:eth2 registered" and end at the first reply after the
+ * target's "NIC Link is Up", one ping interval at most from each.  Checked
+ * with native PCIe hotplug and with ACPI hotplug.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/run.h"
+#include "sim/scenario.h"
+#include "sim/traffic.h"
+#include "sim/world.h"
+
+#define INTERVAL SIM_MS(200)
+
+struct klines {
+    struct {
+        enum obs_host host;
+        sim_time t;
+        char text[160];
+    } v[512];
+    size_t n;
+    sim_time epoch;
+};
+
+static void klog_sink(void *ctx, const struct obs *o)
+{
+    struct klines *k = ctx;
+    if (o->kind != OBS_KLOG || o->vm != 0 || k->n == SIM_ARRAY_SIZE(k->v))
+        return;
+    k->v[k->n].host = o->host;
+    k->v[k->n].t = o->t - k->epoch;
+    snprintf(k->v[k->n].text, sizeof(k->v[k->n].text), "%s", o->u.klog.text);
+    k->n++;
+}
+
+/* World time of the first console line of `host` at or after `from`
+ * containing both needles, or NONE. */
+static sim_time find(const struct klines *k, enum obs_host host, sim_time from, const char *a,
+                     const char *b)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (k->v[i].host == host && k->v[i].t >= from && strstr(k->v[i].text, a) &&
+            (!b || strstr(k->v[i].text, b)))
+            return k->v[i].t;
+    return SIM_TIME_NONE;
+}
+
+static const char SCENARIO[] =
+    "host source\n"
+    "    -M q35 -m 256 -nodefaults\n"
+    "%s"
+    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
+    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
+    "    -netdev user,id=hs0\n"
+    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
+    "failover=on\n"
+    "    -netdev user,id=hs1\n"
+    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"
+    "failover_pair_id=standby0,romfile=\n"
+    "end\n"
+    "host target like source\n"
+    "    -incoming tcp:127.0.0.1:4444\n"
+    "end\n"
+    "traffic\n"
+    "    ping 10.0.2.2 every 200ms from 3.5s to 24s\n"
+    "end\n"
+    "at 8.3s source migrate uri=tcp:127.0.0.1:4444\n"
+    "until 26s\n";
+
+static void check_blackout(bool native)
+{
+    char text[2048];
+    snprintf(text, sizeof(text), SCENARIO,
+             native ? "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n" : "");
+    struct scenario *s = NULL;
+    struct sim_err err = { "" };
+    if (scn_parse_string(native ? "native.fos" : "acpi.fos", text, &s, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct sim_run *r = NULL;
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    if (sim_run_new(s, &cfg, &r, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct klines *k = calloc(1, sizeof(*k));
+    assert_non_null(k);
+    k->epoch = r->w->epoch;
+    assert_int_equal(sim_world_add_sink(r->w, klog_sink, k), 0);
+    sim_run_go(r);
+
+    sim_time reg = find(k, OBS_TARGET, 0, "failover primary slave:", " registered");
+    assert_true(reg != SIM_TIME_NONE);
+    sim_time up = find(k, OBS_TARGET, reg, "NIC Link is Up", NULL);
+    assert_true(up != SIM_TIME_NONE);
+
+    struct traffic_blackout b;
+    assert_true(traffic_blackout(r->w->vms[0].traffic, TRAFFIC_IN, 1, &b));
+    char l[32], f[32], t[32], rs[32], us[32];
+    sim_time_format_short(l, sizeof(l), b.len);
+    sim_time_format_short(f, sizeof(f), b.from);
+    sim_time_format_short(t, sizeof(t), b.to);
+    sim_time_format_short(rs, sizeof(rs), reg);
+    sim_time_format_short(us, sizeof(us), up);
+    print_message("%s: blackout in %s (%s..%s); target primary registered at %s, link up at "
+                  "%s\n",
+                  native ? "native" : "acpi", l, f, t, rs, us);
+    assert_false(b.none);
+    assert_false(b.open);
+    /* the last reply came at most one interval (and slirp's 30 us) before
+     * the registration, the first one at most one interval after link up */
+    assert_true(b.from <= reg && reg - b.from <= INTERVAL + SIM_US(30));
+    assert_true(b.to >= up && b.to - up <= INTERVAL + SIM_US(30));
+
+    /* the requests were never lost: out, the blackout is the VM's stop */
+    assert_true(traffic_blackout(r->w->vms[0].traffic, TRAFFIC_OUT, 1, &b));
+    assert_true(b.len <= INTERVAL + SIM_MS(100));
+
+    free(k);
+    sim_run_free(r);
+    scn_free(s);
+}
+
+static void test_blackout_is_target_link_wait_native(void **state)
+{
+    (void)state;
+    EVIDENCE(G-43, G-45);
+    check_blackout(true);
+}
+
+static void test_blackout_is_target_link_wait_acpi(void **state)
+{
+    (void)state;
+    EVIDENCE(G-43, G-45);
+    check_blackout(false);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_blackout_is_target_link_wait_native),
+    cmocka_unit_test(test_blackout_is_target_link_wait_acpi),
+};
+
+FO_MAIN("traffic_path", tests)

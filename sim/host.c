@@ -441,7 +441,7 @@ void host_start(struct host *h)
         if (d->port)
             port_reset(d->port);
     h->machine_ready = true;
-    for (struct hw_pcidev *d = h->devs; d; d = d->next) /* H-58 */
+    for (struct hw_pcidev *d = h->devs; d; d = d->next) /* IMP: H-58 */
         if (d->vn && d->vn->failover && !d->id)
             sim_emit_state(h->vm, h->id, "qdev", "virtio-net-pci", "standby-without-id",
                            "failover=on without id: no primary can name it");

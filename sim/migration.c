@@ -506,7 +506,7 @@ static void start_active(struct mig *m)
     struct host *h = m->h;
     m->active_start = h->w->now;
     m->setup_time_ms = (h->w->now - m->start) / SIM_MS(1);
-    if (m->write_fails) { /* H-42, H-59: the destination closed the stream */
+    if (m->write_fails) { /* IMP: H-42, H-59: the destination closed the stream */
         host_stderr(h, "failed to save SaveStateEntry with id(name): 2(ram): -5");
         host_stderr(h, "Unable to write to socket: Broken pipe");
         fail(m, MS_ACTIVE, "Unable to write to socket: Broken pipe");
@@ -563,7 +563,8 @@ static void poll_fire(struct sim_world *w, struct sim_event *ev)
     grace_step(m);
 }
 
-/* Device setup is done: PASS 1, then qemu_savevm_wait_unplug. */
+/* Device setup is done: PASS 1, then qemu_savevm_wait_unplug (the same for
+ * a background snapshot: IMP: H-51). */
 static void setup_fire(struct sim_world *w, struct sim_event *ev)
 {
     struct mig *m = SIM_CONTAINER_OF(ev, struct mig, ev_setup);

@@ -572,7 +572,8 @@ void qdev_free_all(struct host *h)
     }
 }
 
-/* qdev_should_hide_device: the listeners in registration order (H-07). */
+/* qdev_should_hide_device: the listeners in registration order (H-07);
+ * only standbys that exist now are asked (IMP: H-18). */
 static int should_hide(struct host *h, const json_t *opts, bool from_json, char *err,
                        size_t errlen)
 {
@@ -641,7 +642,7 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
             snprintf(err, errlen, "Bus '%s' does not support hotplugging", bus_name(parent));
             return NULL;
         }
-        *hidden = true;
+        *hidden = true; /* IMP: H-16, H-17: nothing created or validated */
         return NULL;
     }
     if (h->machine_ready && !bus_hotpluggable(h, parent)) {
@@ -730,8 +731,8 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
                  drv->name);
         return NULL;
     }
-    /* IMP: H-26..H-28: pci_qdev_realize's failover checks (every bus here is
-     * PCI Express) */
+    /* IMP: H-26, H-27, H-28: pci_qdev_realize's failover checks (every bus
+     * here is PCI Express, so H-26 holds by construction) */
     if (dp.pair) {
         if (drv->class_code != 0x0200) {
             snprintf(err, errlen, "failover primary device is not an Ethernet device");

@@ -109,7 +109,7 @@ int vnet_hide_primary(struct vnet *vn, const json_t *opts, bool from_json, char 
     }
     if (host_mut(h, MUT_NO_HIDE))
         return 0;
-    return vn->primary_hidden ? 1 : 0; /* IMP: H-14 */
+    return vn->primary_hidden ? 1 : 0; /* IMP: H-14, H-52 */
 }
 
 /* failover_add_primary (H-21, H-22). */
@@ -155,7 +155,7 @@ void vnet_set_features(struct vnet *vn, uint64_t features)
     vn->guest_features = features;
     if (!(features & F(HW_VIRTIO_NET_F_STANDBY)))
         return; /* IMP: H-23, H-24: nothing on the way back */
-    if (!vn->failover)
+    if (!vn->failover) /* IMP: H-56 */
         return;
     /* IMP: H-19 */
     if (!(h->loading && host_mut(h, MUT_NO_TARGET_NEGOTIATED))) {

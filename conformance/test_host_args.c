@@ -216,10 +216,47 @@ static void test_listener_order(void **state)
     scn_free(s);
 }
 
+
+/* The qtest profile's actions are checked before the run, with positions. */
+static void test_guest_actions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *action;
+        const char *msg;
+    } cases[] = {
+        { "at 1s guest negotiate standby0 order=sideways",
+          "t.fos:6:32: guest negotiate: expected standby=on|off or order=low-high|high-low, found 'order=sideways'" },
+        { "at 1s guest eject", "t.fos:6:13: guest action: expected 'negotiate DEVICE [standby=on|off] [order=low-high|high-low]', 'eject DEVICE', 'reset DEVICE', 'power DEVICE on|off' or 'indicator DEVICE on|off|blink'" },
+        { "at 1s guest eject a b", "t.fos:6:21: guest eject takes one device id" },
+        { "at 1s guest power primary0 sideways", "t.fos:6:28: guest power takes a device id and on or off" },
+        { "at 1s guest indicator primary0 bright", "t.fos:6:32: guest indicator takes a device id and on, off or blink" },
+        { "at 1s guest dance primary0", "t.fos:6:13: guest action: expected 'negotiate DEVICE [standby=on|off] [order=low-high|high-low]', 'eject DEVICE', 'reset DEVICE', 'power DEVICE on|off' or 'indicator DEVICE on|off|blink'" },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "host source\n    -M q35\nend\nguest qtest\nend\n%s\n",
+                 cases[i].action);
+        struct scenario *s = NULL;
+        struct sim_run *r = NULL;
+        struct sim_err err = { "" };
+        assert_int_equal(scn_parse_string("t.fos", text, &s, &err), 0);
+        int rc = sim_run_new(s, &(struct sim_run_config){ .until = SIM_TIME_NONE }, &r, &err);
+        if (rc == 0 || strcmp(err.msg, cases[i].msg) != 0) {
+            print_error("case %zu: got %d: %s\n", i, rc, err.msg);
+            sim_run_free(r);
+            scn_free(s);
+            fail();
+        }
+        scn_free(s);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_arguments),
     cmocka_unit_test(test_valid_forms),
     cmocka_unit_test(test_listener_order),
+    cmocka_unit_test(test_guest_actions),
 };
 
 FO_MAIN("host_args", tests)

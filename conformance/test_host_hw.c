@@ -514,6 +514,91 @@ static void test_notifier_order(void **state)
     fx_free(&f);
 }
 
+
+/* ---- frames ---------------------------------------------------------------------------- */
+
+static unsigned rx_count;
+static void f_rx(void *g, struct hw_pcidev *d, const struct frame *fr)
+{
+    (void)g;
+    (void)d;
+    (void)fr;
+    rx_count++;
+}
+
+/* host_netdev_rx and hw_nic_tx: why a frame does not arrive. */
+static void test_frames(void **state)
+{
+    (void)state;
+    EVIDENCE(H-14, H-39);
+    struct fx f;
+    fx_new(&f, "host source\n" PORTS "end\nguest none\nend\n");
+    static const struct hw_guest_ops ops = { .nic_rx = f_rx, .vm_run_state = f_run };
+    host_attach_guest(f.src, &ops, &f.g);
+    uint8_t buf[60] = { 0 };
+    struct frame fr = { .data = buf, .len = 60, .caplen = 60 };
+    rx_count = 0;
+    /* the hidden primary's netdev has no peer */
+    assert_int_equal(host_netdev_rx(f.src, "hs1", &fr), FRAME_DROP_NO_PEER);
+    assert_int_equal(host_netdev_rx(f.src, "nosuch", &fr), FRAME_DROP_NO_PEER);
+    assert_int_equal(host_netdev_rx(f.src, "hs0", &fr), FRAME_DROP_NONE);
+    assert_int_equal(rx_count, 1);
+    struct hw_pcidev *sb = find_dev(f.src, 1, 0);
+    assert_int_equal(hw_nic_tx(sb, &fr), FRAME_DROP_NONE);
+    negotiate(sb, false);
+    assert_int_equal(host_netdev_rx(f.src, "hs1", &fr), FRAME_DROP_NONE);
+    assert_int_equal(rx_count, 2);
+    /* a stopped VM drops frames */
+    host_qmp(f.src, "{\"execute\": \"stop\"}", NULL);
+    assert_int_equal(host_netdev_rx(f.src, "hs0", &fr), FRAME_DROP_VM_STOPPED);
+    assert_int_equal(hw_nic_tx(sb, &fr), FRAME_DROP_VM_STOPPED);
+    host_qmp(f.src, "{\"execute\": \"cont\"}", NULL);
+    /* the link can be set down */
+    host_qmp(f.src, "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"standby0\", \"up\": false}}", NULL);
+    assert_int_equal(host_netdev_rx(f.src, "hs0", &fr), FRAME_DROP_LINK_DOWN);
+    assert_false(hw_nic_link_up(sb));
+    assert_int_equal(hw_virtio_net_status(sb) & HW_VIRTIO_NET_S_LINK_UP, 0);
+    /* after the guest's failover unplug the primary gets nothing */
+    host_qmp(f.src, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > /tmp/t\"}}", NULL);
+    at(&f, 1);
+    hw_acpi_pcihp_eject(f.src, 2, 1);
+    assert_int_equal(host_netdev_rx(f.src, "hs1", &fr), FRAME_DROP_DEVICE_GONE);
+    fx_free(&f);
+}
+
+/* QEMU's self-announcement after an incoming migration: a RARP per NIC in
+ * five rounds, at 0, 50, 200, 450 and 800 ms, before RESUME. */
+static void test_announce(void **state)
+{
+    (void)state;
+    EVIDENCE(H-53);
+    struct fx f;
+    fx_new(&f, "host source\n" PORTS "end\nhost target like source\n"
+               "    -incoming tcp:127.0.0.1:4444\nend\nguest none\nend\n");
+    negotiate(find_dev(f.src, 1, 0), false);
+    host_qmp(f.src, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:4444\"}}", NULL);
+    at(&f, 1);
+    hw_acpi_pcihp_eject(f.src, 2, 1);
+    at(&f, 10);
+    long res = fo_find(&f.cap, 0, OBS_QMP_EVENT, OBS_TARGET, "RESUME", NULL);
+    assert_true(res >= 0);
+    sim_time t0 = f.cap.v[res].o.t;
+    static const int ms[] = { 0, 50, 200, 450, 800 };
+    size_t k = 0;
+    for (size_t i = 0; i < f.cap.n; i++) {
+        const struct obs *o = &f.cap.v[i].o;
+        if (o->kind != OBS_FRAME || o->host != OBS_TARGET || o->u.frame.ethertype != 0x8035)
+            continue;
+        assert_true(k < 10);
+        assert_i64_equal(o->t - t0, SIM_MS(ms[k / 2]));
+        assert_true(k / 2 > 0 || (long)i < res); /* the first round before RESUME */
+        assert_int_equal(o->u.frame.src[5], 0x11);
+        k++;
+    }
+    assert_int_equal(k, 10); /* standby and primary, five rounds */
+    fx_free(&f);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_qmp_text),
     cmocka_unit_test(test_native_slot),
@@ -523,6 +608,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wait_unplug_polls),
     cmocka_unit_test(test_completion_timeline),
     cmocka_unit_test(test_notifier_order),
+    cmocka_unit_test(test_frames),
+    cmocka_unit_test(test_announce),
 };
 
 FO_MAIN("host_hw", tests)

@@ -38,7 +38,7 @@ static int usage(const struct scn_action *a, const struct scn_arg *at, struct si
     (void)a;
     return scn_errf(err, &at->pos,
                     "guest action: expected 'negotiate DEVICE [standby=on|off] "
-                    "[order=low-high|high-low]', 'eject DEVICE', 'reset DEVICE' or "
+                    "[order=low-high|high-low]', 'eject DEVICE', 'reset DEVICE', "
                     "'power DEVICE on|off' or 'indicator DEVICE on|off|blink'");
 }
 

@@ -1580,6 +1580,8 @@ static sim_time window_end(const struct traffic *t, enum tdir d)
         if (!workload_uses(wl, d))
             continue;
         sim_time e = wl->to == SIM_TIME_NONE || wl->to > t->w->now ? t->w->now : wl->to;
+        if (wl->kind == WL_PCAP && !wl->have_next && wl->replayed && wl->prev_at < e)
+            e = wl->prev_at; /* the capture is over: its last record */
         if (e > end)
             end = e;
     }

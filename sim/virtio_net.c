@@ -111,8 +111,21 @@ static int vnet_phys_port_name(struct gnetdev *nd, char *buf, size_t len)
     return 0;
 }
 
+/* dev_open -> dev_set_rx_mode -> virtnet_set_rx_mode: the receive filter
+ * (promiscuous/all-multicast, the MAC tables) goes to the device through
+ * the control queue; QEMU answers with NIC_RX_FILTER_CHANGED. */
+static int vnet_open(struct gnetdev *nd)
+{
+    struct vnet *vi = gnetdev_priv(nd);
+    struct hw_pcidev *hw = gpci_hw(vi->pdev);
+    if (hw && !vi->pdev->disconnected && has(vi, 17 /* CTRL_VQ */) && has(vi, 18 /* CTRL_RX */))
+        hw_virtio_net_rx_filter(hw);
+    return 0;
+}
+
 static const struct gnetdev_ops virtnet_ops = {
     .xmit = vnet_xmit,
+    .open = vnet_open,
     .set_mac = vnet_set_mac,
     .phys_port_name = vnet_phys_port_name,
 };

@@ -19,6 +19,8 @@
 
 #include "guest_int.h"
 #include "guest_pci.h"
+#include "sim/mutant.h"
+#include "sim/world.h"
 
 #define GPE_LATENCY SIM_MS(8)
 #define MAX_BUSES 32
@@ -53,7 +55,7 @@ static void eject_done(void *ctx, int err)
     (void)err;
     struct eject_work *w = ctx;
     struct acpiphp *a = w->a;
-    if (a->g->host)
+    if (a->g->host && !sim_mutant(a->g->w, MUT_ACPI_NO_EJECT))
         hw_acpi_pcihp_eject(a->g->host, w->bsel, 1u << w->slot);
     free(w);
     work_done(a, 0);
@@ -81,6 +83,8 @@ static void gpe_fire(struct guest *g, struct guest_timer *t)
             /* IMP: knob eject never: the request stays unanswered */
             if (a->ignore_eject)
                 continue;
+            if (sim_mutant(g->w, MUT_ACPI_EJECT_BEFORE_REMOVE))
+                hw_acpi_pcihp_eject(g->host, a->bsel[i], 1u << slot);
             struct eject_work *w = sim_xcalloc(1, sizeof(*w));
             *w = (struct eject_work){ .a = a, .bsel = a->bsel[i], .slot = slot };
             a->outstanding++;

@@ -33,6 +33,7 @@
 #include "guest_pci.h"
 #include "pciehp.h"
 #include "sim/host.h"
+#include "sim/mutant.h"
 #include "sim/world.h"
 
 #define MAX_PORTS 32
@@ -427,6 +428,8 @@ static void config_latched(void *ctx, struct gpci_dev *pdev)
 static void resume_fire(struct guest *g, struct guest_timer *t)
 {
     struct glinux *lx = SIM_CONTAINER_OF(t, struct glinux, resume);
+    if (sim_mutant(g->w, MUT_RESUME_DROPS_IRQ))
+        return;
     /* pending MSIs: the highest vector (the last port bound) first */
     for (unsigned i = lx->nports; i-- > 0;)
         if (lx->ports[i].c)

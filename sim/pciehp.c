@@ -866,6 +866,9 @@ static void ist_run(struct pciehp_ctrl *c)
             /* IMP: G-61 a disable request wins; PL bits of the batch are dropped */
             if (c->events & DISABLE_SLOT) {
                 c->step = work_step(c, slot_event(c, EV_DIS), IST_END);
+            } else if ((c->events & HW_SLTSTA_ABP) && c->state == PCIEHP_BLINKINGON &&
+                       sim_mutant(c->g->w, MUT_PLUG_WAITS_BUTTON)) {
+                /* the presence change of the batch is dropped: power on at T5 */
             } else if (c->events & (HW_SLTSTA_PDC | HW_SLTSTA_DLLSC)) {
                 enum slot_work w = slot_event(c, EV_PL);
                 if (w == WORK_DISABLE_SURPRISE) {
@@ -1114,6 +1117,10 @@ static void ist_run(struct pciehp_ctrl *c)
             if (!cmd_ready(c))
                 goto out;
             /* IMP: G-80 wait 1 s after power-off */
+            if (sim_mutant(c->g->w, MUT_POWER_OFF_NO_WAIT)) {
+                c->step = IST_DIS_SLEPT;
+                break;
+            }
             thread_msleep(c, 1000, IST_DIS_SLEPT);
             goto out;
         case IST_DIS_SLEPT:
@@ -1126,7 +1133,8 @@ static void ist_run(struct pciehp_ctrl *c)
             if (!cmd_ready(c))
                 goto out;
             /* IMP: G-80 then the power indicator goes off */
-            leds_write(c, HW_SLTCTL_PWR_IND_OFF, INDICATOR_NOOP);
+            if (!sim_mutant(c->g->w, MUT_POWER_INDICATOR_STAYS_ON))
+                leds_write(c, HW_SLTCTL_PWR_IND_OFF, INDICATOR_NOOP);
             c->step = IST_DIS_DONE;
             break;
         case IST_DIS_DONE:

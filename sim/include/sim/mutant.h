@@ -63,7 +63,19 @@
     X(READD_ON_RENEGOTIATION, "readd-on-renegotiation",                                    \
       "each STANDBY negotiation adds the primary again (bug 6.2, H-21)")                   \
     X(REPLUG_KEEPS_PARTIAL, "replug-keeps-partial",                                        \
-      "the replug after a failed migration leaves the primary flagged partial (bug 6.8)")
+      "the replug after a failed migration leaves the primary flagged partial (bug 6.8)")  \
+    X(POWER_OFF_NO_WAIT, "power-off-no-wait",                                              \
+      "pciehp turns the power indicator off right after power-off, without the 1 s wait")  \
+    X(POWER_INDICATOR_STAYS_ON, "power-indicator-stays-on",                                \
+      "pciehp powers a removed slot off but leaves its power indicator on")                \
+    X(PLUG_WAITS_BUTTON, "plug-waits-button",                                              \
+      "pciehp ignores the presence change that comes with a button press while it blinks") \
+    X(ACPI_NO_EJECT, "acpi-no-eject",                                                      \
+      "acpiphp removes the functions but never evaluates _EJ0 (no eject write)")           \
+    X(ACPI_EJECT_BEFORE_REMOVE, "acpi-eject-before-remove",                                \
+      "acpiphp writes the eject register before the driver has let go of the device")      \
+    X(RESUME_DROPS_IRQ, "resume-drops-irq",                                                \
+      "hotplug interrupts raised while the VM was stopped are lost when it runs again")
 
 enum mutant {
 #define X(id, name, desc) MUT_##id,

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "check_bundle.h"
@@ -378,6 +379,26 @@ static void test_same_run_same_bytes(void **state)
     }
 }
 
+/* The same scenario recorded twice gives the same bytes in every file. */
+static void test_scenario_recording_is_reproducible(void **state)
+{
+    (void)state;
+    static const char *const scn = "traces/sim/scenarios/qtest-migrate.fos";
+    char cmd[1200];
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof(cmd), "'%s/%s' run --quiet '%s' --record '%s' >/dev/null", cwd,
+                 FOSIM_BIN, scn, dir_of(i ? "r2" : "r1"));
+        assert_int_equal(system(cmd), 0);
+    }
+    snprintf(cmd, sizeof(cmd), "diff -r '%s/r1' '%s/r2'", tmpdir, tmpdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "test -s '%s/r1/source.qmp' && test -s '%s/r1/manifest.json'",
+             tmpdir, tmpdir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* A run cut short is recorded as incomplete; its stream ends truncated. */
 static void test_cut_run_is_incomplete(void **state)
 {
@@ -516,6 +537,7 @@ static int teardown(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_bundle_reads_back_as_the_run, setup, teardown),
     cmocka_unit_test_setup_teardown(test_same_run_same_bytes, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_scenario_recording_is_reproducible, setup, teardown),
     cmocka_unit_test_setup_teardown(test_cut_run_is_incomplete, setup, teardown),
     cmocka_unit_test_setup_teardown(test_scenarios_same_verdicts, setup, teardown),
 };

@@ -503,7 +503,7 @@ static unsigned same_verdicts(const char *path, const char *dir)
 static void test_scenarios_same_verdicts(void **state)
 {
     (void)state;
-    FILE *p = popen("find conformance/scenarios -name '*.fos' ! -path '*/include/*' | LC_ALL=C sort",
+    FILE *p = popen("find conformance/scenarios traces/sim/scenarios -name '*.fos' ! -path '*/include/*' | LC_ALL=C sort",
                     "r");
     assert_non_null(p);
     char path[512];
@@ -515,6 +515,7 @@ static void test_scenarios_same_verdicts(void **state)
         differ += same_verdicts(path, dir);
     }
     pclose(p);
+    print_message("%u scenarios recorded and checked\n", n);
     assert_true(n > 0);
     assert_int_equal(differ, 0);
 }

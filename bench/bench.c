@@ -59,7 +59,7 @@ static int gen(const char *dir)
     snprintf(path, sizeof(path), "%s/source-standby0.pcap", dir);
     struct pcap_writer *w;
     if (pcap_writer_open(path, PCAP_LINK_ETHERNET, 65535, true, &w, &err) != 0)
-        goto fail;
+        goto report_error;
     uint8_t f[FRAME_LEN] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02, 0x52, 0x54, 0x00,
                              0x11, 0x11, 0x11, 0x08, 0x00, 0x45 };
     for (uint32_t i = 0; i < NFRAMES; i++) {
@@ -68,10 +68,10 @@ static int gen(const char *dir)
         memcpy(f + 6, out ? "\x52\x54\x00\x11\x11\x11" : "\x52\x55\x0a\x00\x02\x02", 6);
         memcpy(f + 38, &i, 4); /* a sequence number in the payload: unique flows */
         if (pcap_writer_put(w, T0 + (sim_time)i * GAP, f, FRAME_LEN, FRAME_LEN, &err) != 0)
-            goto fail;
+            goto report_error;
     }
     if (pcap_writer_close(w, &err) != 0)
-        goto fail;
+        goto report_error;
     snprintf(path, sizeof(path), "%s/source.qmp", dir);
     FILE *q = fopen(path, "w");
     if (!q) {
@@ -104,7 +104,7 @@ static int gen(const char *dir)
          bundle_add(b, BUNDLE_PCAP, OBS_SOURCE, "standby0", path, &e2) != 0)) {
         bundle_free(b);
         err = e2;
-        goto fail;
+        goto report_error;
     }
     /* manifest entries name files inside the bundle */
     free(b->files[0].name);
@@ -115,9 +115,9 @@ static int gen(const char *dir)
     int rc = bundle_write_manifest(b, dir, &err);
     bundle_free(b);
     if (rc != 0)
-        goto fail;
+        goto report_error;
     return 0;
-fail:
+report_error:
     fprintf(stderr, "fosim-bench: %s\n", err.msg);
     return 2;
 }
@@ -186,7 +186,7 @@ static int cmp_double(const void *a, const void *b)
 static double median_rate(uint64_t (*fn)(const char *), const char *dir, int repeats,
                           uint64_t *items)
 {
-    double r[64];
+    double r[64] = { 0 };
     fn(dir); /* warm-up: page cache */
     for (int i = 0; i < repeats; i++) {
         double t = now_s();

@@ -778,7 +778,7 @@ int bundle_write_manifest(const struct bundle *b, const char *dir, struct sim_er
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         sim_errf(err, "%s: %s", tmp, strerror(errno));
-        goto err_free;
+        goto free_paths;
     }
     bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
               fsync(fileno(f)) == 0;
@@ -787,15 +787,15 @@ int bundle_write_manifest(const struct bundle *b, const char *dir, struct sim_er
     if (!ok) {
         sim_errf(err, "%s: write failed: %s", tmp, strerror(errno));
         unlink(tmp);
-        goto err_free;
+        goto free_paths;
     }
     if (rename(tmp, final) != 0) {
         sim_errf(err, "%s: %s", final, strerror(errno));
         unlink(tmp);
-        goto err_free;
+        goto free_paths;
     }
     rc = 0;
-err_free:
+free_paths:
     free(tmp);
     free(final);
     free(text);
@@ -1144,14 +1144,14 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
     for (size_t i = 0; i < b->nfiles; i++) {
         struct bundle_file *f = &b->files[i];
         if (f->kind == BUNDLE_QMP && scan_qmp(b, f, &qf[f->host], err) != 0)
-            goto out;
+            goto free_facts;
     }
     for (int h = 0; h < OBS_NHOSTS; h++)
         b->start[h] = qf[h].present ? qf[h].first_t : 0;
     for (size_t i = 0; i < b->nfiles; i++) {
         struct bundle_file *f = &b->files[i];
         if (f->kind == BUNDLE_CONSOLE && scan_console(b, f, &cf[f->host], err) != 0)
-            goto out;
+            goto free_facts;
     }
     for (size_t i = 0; i < b->nfiles; i++) {
         struct bundle_file *f = &b->files[i];
@@ -1173,7 +1173,7 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
                                     : "stamps taken as host wall clock");
             if (!f->clock_given && strcmp(f->point, "guest") != 0 &&
                 estimate_pcap_clock(b, f, &qf[f->host], err) != 0)
-                goto out;
+                goto free_facts;
             if (strcmp(f->point, "guest") == 0) {
                 if (!f->ifaces_given)
                     infer_ifaces(b, f, cf);
@@ -1218,7 +1218,7 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
         note(b, "files given one by one: fosim cannot tell whether they are complete; a file "
                 "cut at a line boundary looks complete");
     rc = 0;
-out:
+free_facts:
     free(cf);
     return rc;
 }
@@ -1414,10 +1414,10 @@ int bundle_replay(struct bundle *b, const struct obs_sink *sink, struct sim_err 
         s->rank = (int)s->f->host * 8 + kind_rank(s->f->kind);
         s->key = SIM_TIME_NONE;
         if (src_open(s, err) != 0)
-            goto err_close;
+            goto close_sources;
         n++;
         if (src_next(s, err) < 0)
-            goto err_close;
+            goto close_sources;
     }
     uint64_t seq = 1;
     sim_time last = 0;
@@ -1432,14 +1432,14 @@ int bundle_replay(struct bundle *b, const struct obs_sink *sink, struct sim_err 
         last = best->head.t > last ? best->head.t : last;
         sink->fn(sink->ctx, &best->head);
         if (src_next(best, err) < 0)
-            goto err_close;
+            goto close_sources;
     }
     struct obs end = { .kind = OBS_END, .t = last, .seq = seq, .host = OBS_SOURCE };
     end.u.end.truncated = !b->complete;
     end.u.end.what = b->dir ? b->dir : "files";
     sink->fn(sink->ctx, &end);
     rc = 0;
-err_close:
+close_sources:
     for (size_t i = 0; i < n; i++)
         src_close(&srcs[i]);
     free(srcs);

@@ -1,7 +1,7 @@
 /*
  * The QEMU stderr reader (see sim/include/sim/hostlog.h), and the
- * `-msg timestamp=on` stamp format QEMU uses (qemu_get_timedate-free ISO
- * 8601 UTC with microseconds), which the recorder writes too.
+ * `-msg timestamp=on` stamp format QEMU uses (ISO 8601, UTC, microseconds,
+ * "2026-11-25T20:25:06.984300Z"), which the recorder writes too.
  */
 #include "sim/hostlog.h"
 

@@ -387,11 +387,11 @@ int record_finish(struct recorder *r, struct sim_err *err)
     int rc = -1;
     if (r->failed) {
         *err = r->err;
-        goto out;
+        goto free_recorder;
     }
     if (b->nfiles == 0) {
         sim_errf(err, "%s: the run produced no artifact to record", r->dir);
-        goto out;
+        goto free_recorder;
     }
     sim_strlcpy(b->generator, "fosim", sizeof(b->generator));
     sim_strlcpy(b->version, FOSIM_VERSION, sizeof(b->version));
@@ -424,7 +424,7 @@ int record_finish(struct recorder *r, struct sim_err *err)
         d->role = bf->role;
     }
     rc = bundle_write_manifest(b, r->dir, err);
-out:
+free_recorder:
     for (int h = 0; h < OBS_NHOSTS; h++)
         clock_map_free(&r->console_clock[h]);
     bundle_free(b);

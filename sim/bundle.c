@@ -170,6 +170,9 @@ int bundle_add(struct bundle *b, enum bundle_kind kind, enum obs_host host, cons
         return sim_errf(err, "%s: a pcap needs a capture point (a device id or \"guest\")", path);
     if (kind != BUNDLE_PCAP)
         point = NULL;
+    if (b->nfiles >= BUNDLE_MAX_FILES)
+        return sim_errf(err, "%s: more than %d files (the bound on a bundle)", path,
+                        BUNDLE_MAX_FILES);
     if (bundle_file_find(b, kind, host, point))
         return sim_errf(err, "%s: a second %s file for the %s host%s%s", path,
                         bundle_kind_name(kind), obs_host_name(host), point ? " at " : "",
@@ -607,6 +610,9 @@ static int parse_manifest(struct mctx *m, struct bundle *b, const json_t *root)
             return bad(m, "devices", "expected an array, found %s", json_type_name(v));
         size_t i;
         const json_t *d;
+        if (json_array_size(v) > BUNDLE_MAX_DEVICES)
+            return bad(m, "devices", "more than %d devices (the bound on a bundle)",
+                       BUNDLE_MAX_DEVICES);
         json_array_foreach(v, i, d) if (parse_device(m, b, d, i) != 0) return -1;
     }
     v = json_object_get(root, "files");
@@ -616,6 +622,8 @@ static int parse_manifest(struct mctx *m, struct bundle *b, const json_t *root)
         return bad(m, "files", "expected an array, found %s", json_type_name(v));
     if (json_array_size(v) == 0)
         return bad(m, "files", "the bundle lists no file");
+    if (json_array_size(v) > BUNDLE_MAX_FILES)
+        return bad(m, "files", "more than %d files (the bound on a bundle)", BUNDLE_MAX_FILES);
     size_t i;
     const json_t *f;
     json_array_foreach(v, i, f) if (parse_file(m, b, f, i) != 0) return -1;
@@ -641,11 +649,24 @@ int bundle_open(const char *dir, struct bundle **out, struct sim_err *err)
         free(mpath);
         return -1;
     }
+    if (!S_ISREG(st.st_mode) || st.st_size > BUNDLE_MAX_MANIFEST) {
+        if (S_ISREG(st.st_mode))
+            sim_errf(err, "%s: %lld bytes, larger than %u (the bound on a manifest)", mpath,
+                     (long long)st.st_size, BUNDLE_MAX_MANIFEST);
+        else
+            sim_errf(err, "%s: not a regular file", mpath);
+        free(mpath);
+        return -1;
+    }
     json_error_t jerr;
     json_t *root = json_load_file(mpath, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        sim_errf(err, "%s:%d:%d: expected the bundle manifest (JSON): %s", mpath, jerr.line,
-                 jerr.column, jerr.text);
+        char bound[64] = "";
+        if (json_error_code(&jerr) == json_error_stack_overflow)
+            snprintf(bound, sizeof(bound), " (the bound on JSON nesting is %d levels)",
+                     JSON_PARSER_MAX_DEPTH);
+        sim_errf(err, "%s:%d:%d: expected the bundle manifest (JSON): %s%s", mpath, jerr.line,
+                 jerr.column, jerr.text, bound);
         free(mpath);
         return -1;
     }

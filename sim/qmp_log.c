@@ -10,6 +10,7 @@
 #include "sim/qmp_log.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,8 +107,12 @@ static int decode_line(struct qmp_log *q, struct qline *l, struct sim_err *err)
     json_t *j = json_loadb(lr->buf, n, 0, &jerr);
     if (!j) {
         int col = jerr.column > 0 ? jerr.column : 1;
-        return sim_errf(err, "%s:%llu:%d: expected one JSON object per line: %s%s", q->name,
-                        (unsigned long long)lr->line, col, jerr.text,
+        char bound[64] = "";
+        if (json_error_code(&jerr) == json_error_stack_overflow)
+            snprintf(bound, sizeof(bound), " (the bound on JSON nesting is %d levels)",
+                     JSON_PARSER_MAX_DEPTH);
+        return sim_errf(err, "%s:%llu:%d: expected one JSON object per line: %s%s%s", q->name,
+                        (unsigned long long)lr->line, col, jerr.text, bound,
                         lr->partial ? " (the last line is cut short: truncated file?)" : "");
     }
     l->text = malloc(n + 1);

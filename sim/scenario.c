@@ -22,10 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_INCLUDE_DEPTH 8
-#define MAX_FILE_BYTES (16u << 20)
-#define MAX_LINE_WORDS 4096
+#include <sys/stat.h>
 
 struct word {
     char *text; /* owned until moved into the scenario */
@@ -48,6 +45,7 @@ struct parser {
     size_t off;
     unsigned lineno;
     int depth;
+    size_t *total;      /* bytes read so far, this file and its includer(s) */
     struct sim_err *err;
 };
 
@@ -174,7 +172,15 @@ static int next_line(struct parser *ps, struct line *l)
         unsigned col = 1;
         ps->lineno++;
         struct buf b = { 0 };
+        size_t start = ps->off;
+        struct scn_pos lpos = { ps->file, ps->lineno, 1 };
         for (;;) {
+            if (ps->off - start > SCN_MAX_LINE) {
+                free(b.p);
+                return scn_errf(ps->err, &lpos,
+                                "line longer than %u bytes (the bound on a scenario line)",
+                                SCN_MAX_LINE);
+            }
             if (ps->off >= ps->len)
                 break;
             char c = ps->text[ps->off];
@@ -209,10 +215,11 @@ static int next_line(struct parser *ps, struct line *l)
                 continue;
             }
             struct scn_pos pos = { ps->file, ps->lineno, col };
-            if (l->n >= MAX_LINE_WORDS) {
+            if (l->n >= SCN_MAX_LINE_WORDS) {
                 free(b.p);
-                return scn_errf(ps->err, &pos, "more than %d words on one line",
-                                MAX_LINE_WORDS);
+                return scn_errf(ps->err, &pos,
+                                "more than %u words on one line (the bound on a scenario line)",
+                                SCN_MAX_LINE_WORDS);
             }
             if (c == '\'' || c == '"') {
                 char q = c;
@@ -458,9 +465,21 @@ static int host_line(struct parser *ps, struct line *l, void *ctx)
     if (h->argv.n == 0 && l->n > 0 && strncmp(l->w[0].text, "qemu-system-", 12) == 0 &&
         !l->w[0].quoted)
         i = 1; /* a pasted command line: drop the program name */
-    for (; i < l->n; i++)
+    for (; i < l->n; i++) {
+        if (h->argv.n >= SCN_MAX_HOST_ARGS)
+            return scn_errf(ps->err, &l->w[i].pos,
+                            "more than %u QEMU arguments for one host (the bound on a host)",
+                            SCN_MAX_HOST_ARGS);
         if (args_push(&h->argv, take_arg(&l->w[i])) != 0)
             return ps_oom(ps, &l->w[i].pos);
+    }
+    unsigned devices = 0;
+    for (size_t k = 0; k < h->argv.n; k++) {
+        if (strcmp(h->argv.v[k].text, "-device") == 0 && ++devices > SCN_MAX_DEVICES)
+            return scn_errf(ps->err, &h->argv.v[k].pos,
+                            "more than %u -device options for one host (the bound on devices)",
+                            SCN_MAX_DEVICES);
+    }
     return 0;
 }
 
@@ -503,6 +522,10 @@ static int parse_host_block(struct parser *ps, struct line *l)
 static int guest_line(struct parser *ps, struct line *l, void *ctx)
 {
     struct scn_guest *g = ctx;
+    if (g->nknobs >= SCN_MAX_KNOBS)
+        return scn_errf(ps->err, &l->pos,
+                        "more than %u lines in the guest block (the bound on guest knobs)",
+                        SCN_MAX_KNOBS);
     struct scn_knob *knobs = realloc(g->knobs, (g->nknobs + 1) * sizeof(*g->knobs));
     if (!knobs)
         return ps_oom(ps, &l->pos);
@@ -546,6 +569,10 @@ static int parse_guest_block(struct parser *ps, struct line *l)
 static int traffic_line(struct parser *ps, struct line *l, void *ctx)
 {
     struct scn_traffic *t = ctx;
+    if (t->nlines >= SCN_MAX_TRAFFIC_LINES)
+        return scn_errf(ps->err, &l->pos,
+                        "more than %u lines in the traffic block (the bound on workloads)",
+                        SCN_MAX_TRAFFIC_LINES);
     struct scn_traffic_line *lines = realloc(t->lines, (t->nlines + 1) * sizeof(*t->lines));
     if (!lines)
         return ps_oom(ps, &l->pos);
@@ -574,6 +601,12 @@ static int parse_traffic_block(struct parser *ps, struct line *l)
 }
 
 /* ---- Actions ---------------------------------------------------------------------------- */
+
+/* What a fleet of nvms VMs schedules for nactions timed actions each. */
+static uint64_t fleet_actions(uint32_t nvms, size_t nactions)
+{
+    return (uint64_t)nvms * ((uint64_t)nactions + SCN_SETUP_ACTIONS);
+}
 
 /* A terse QMP value: JSON literals, numbers and JSON objects stay JSON; the
  * rest (and anything quoted) is a string.  NULL when the JSON is invalid
@@ -765,6 +798,21 @@ add:
             args_free(&a.words);
             return rr;
         }
+    }
+    if (ps->s->nactions >= SCN_MAX_ACTIONS ||
+        fleet_actions(ps->s->nvms, ps->s->nactions + 1) > SCN_MAX_FLEET_ACTIONS) {
+        free(a.label);
+        free(a.json);
+        args_free(&a.words);
+        if (ps->s->nactions >= SCN_MAX_ACTIONS)
+            return scn_errf(ps->err, &a.pos,
+                            "more than %u timed actions (the bound on timed actions)",
+                            SCN_MAX_ACTIONS);
+        return scn_errf(ps->err, &a.pos,
+                        "%u VMs with %zu timed actions each exceed %u actions (the bound on a "
+                        "fleet's actions: vms x (actions + %u set-up commands))",
+                        ps->s->nvms, ps->s->nactions + 1, SCN_MAX_FLEET_ACTIONS,
+                        SCN_SETUP_ACTIONS);
     }
     struct scn_action *acts = realloc(ps->s->actions, (ps->s->nactions + 1) * sizeof(a));
     if (!acts) {
@@ -1099,6 +1147,11 @@ check:
     if (r)
         goto out;
 add:
+    if (ps->s->nexpects >= SCN_MAX_EXPECTS) {
+        r = scn_errf(ps->err, &e.pos, "more than %u expectations (the bound on expectations)",
+                     SCN_MAX_EXPECTS);
+        goto out;
+    }
     if (!(expects = realloc(ps->s->expects, (ps->s->nexpects + 1) * sizeof(e)))) {
         r = ps_oom(ps, &e.pos);
         goto out;
@@ -1216,6 +1269,11 @@ static int parse_statement(struct parser *ps, struct line *l)
             return scn_errf(ps->err, &l->w[1].pos,
                             "expected a number of VMs from 1 to %u, found '%s'", SCN_MAX_VMS,
                             l->w[1].text);
+        if (fleet_actions((uint32_t)v, s->nactions) > SCN_MAX_FLEET_ACTIONS)
+            return scn_errf(ps->err, &l->w[1].pos,
+                            "%lu VMs with %zu timed actions each exceed %u actions (the bound "
+                            "on a fleet's actions: vms x (actions + %u set-up commands))",
+                            v, s->nactions, SCN_MAX_FLEET_ACTIONS, SCN_SETUP_ACTIONS);
         s->nvms = (uint32_t)v;
         return 0;
     }
@@ -1255,9 +1313,15 @@ static int parse_statement(struct parser *ps, struct line *l)
     if (strcmp(k, "include") == 0) {
         if ((r = expect_words(ps, l, 2, 2, "include \"FILE\"")))
             return r;
-        if (ps->depth >= MAX_INCLUDE_DEPTH)
-            return scn_errf(ps->err, &kw->pos, "includes nested deeper than %d",
-                            MAX_INCLUDE_DEPTH);
+        if (ps->depth >= (int)SCN_MAX_INCLUDE_DEPTH)
+            return scn_errf(ps->err, &kw->pos,
+                            "includes nested deeper than %u (the bound on includes)",
+                            SCN_MAX_INCLUDE_DEPTH);
+        if (s->nfiles >= SCN_MAX_FILES)
+            return scn_errf(ps->err, &kw->pos,
+                            "more than %u files read (the scenario and its includes; the bound "
+                            "on includes)",
+                            SCN_MAX_FILES);
         char path[4096];
         const char *inc = l->w[1].text;
         const char *slash = strrchr(ps->file, '/');
@@ -1301,32 +1365,49 @@ static const char *keep_file_name(struct scenario *s, const char *path)
 }
 
 static int run_parser(struct scenario *s, const char *file, const char *text, size_t len,
-                      int depth, struct sim_err *err)
+                      int depth, size_t *total, struct sim_err *err)
 {
     if (memchr(text, '\0', len)) {
         size_t off = (size_t)((const char *)memchr(text, '\0', len) - text);
         return sim_errf(err, "%s: byte %zu: NUL byte (a scenario is a text file)", file, off);
     }
     struct parser ps = { .s = s, .file = keep_file_name(s, file), .text = text, .len = len,
-                         .depth = depth, .err = err };
+                         .depth = depth, .total = total, .err = err };
     if (!ps.file)
         return sim_errf(err, "%s: out of memory while reading the scenario", file);
     return parse_text(&ps);
 }
 
-static int read_file(const char *path, char **out, size_t *len, struct sim_err *err)
+/*
+ * Read a whole file of at most `budget` bytes (what SCN_MAX_BYTES leaves
+ * after the files read before it).  An include must be a regular file: a
+ * FIFO or a device could block or never end.
+ */
+static int read_file(const char *path, bool include, size_t budget, char **out, size_t *len,
+                     struct sim_err *err)
 {
+    /* look before opening: opening a FIFO blocks until someone writes */
+    struct stat st;
+    if (stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || (include && !S_ISREG(st.st_mode))))
+        return sim_errf(err, "%s: %s", path,
+                        S_ISDIR(st.st_mode) ? "is a directory, not a scenario file"
+                                            : "not a regular file (an include must be a file)");
     FILE *f = fopen(path, "rb");
     if (!f)
         return sim_errf(err, "%s: cannot open: %s", path, strerror(errno));
     struct buf b = { 0 };
     int c;
     while ((c = getc(f)) != EOF && !b.oom) {
-        if (b.n >= MAX_FILE_BYTES) {
+        if (b.n >= budget) {
             fclose(f);
             free(b.p);
-            return sim_errf(err, "%s: larger than %u bytes (the scenario size limit)", path,
-                            MAX_FILE_BYTES);
+            if (budget == SCN_MAX_BYTES)
+                return sim_errf(err, "%s: larger than %u bytes (the bound on a scenario)", path,
+                                SCN_MAX_BYTES);
+            return sim_errf(err,
+                            "%s: the scenario and its includes exceed %u bytes (the bound on a "
+                            "scenario)",
+                            path, SCN_MAX_BYTES);
         }
         buf_put(&b, (char)c);
     }
@@ -1346,13 +1427,14 @@ static int parse_file(struct parser *ps, const char *path, const struct scn_pos 
     char *text = NULL;
     size_t len = 0;
     struct sim_err ierr;
-    if (read_file(path, &text, &len, &ierr) != 0) {
+    if (read_file(path, from != NULL, SCN_MAX_BYTES - *ps->total, &text, &len, &ierr) != 0) {
         if (from)
             return scn_errf(ps->err, from, "%s", ierr.msg);
         *ps->err = ierr;
         return -1;
     }
-    int r = run_parser(ps->s, path, text, len, ps->depth + 1, ps->err);
+    *ps->total += len;
+    int r = run_parser(ps->s, path, text, len, ps->depth + 1, ps->total, ps->err);
     free(text);
     return r;
 }
@@ -1443,7 +1525,13 @@ int scn_parse_string(const char *name, const char *text, struct scenario **out,
     struct scenario *s = scn_new(name, err);
     if (!s)
         return -1;
-    if (run_parser(s, name, text, strlen(text), 0, err) != 0 || finish(s, err) != 0) {
+    size_t total = strlen(text);
+    if (total > SCN_MAX_BYTES) {
+        scn_free(s);
+        return sim_errf(err, "%s: larger than %u bytes (the bound on a scenario)", name,
+                        SCN_MAX_BYTES);
+    }
+    if (run_parser(s, name, text, total, 0, &total, err) != 0 || finish(s, err) != 0) {
         scn_free(s);
         return -1;
     }
@@ -1456,7 +1544,8 @@ int scn_load(const char *path, struct scenario **out, struct sim_err *err)
     struct scenario *s = scn_new(path, err);
     if (!s)
         return -1;
-    struct parser ps = { .s = s, .err = err, .depth = -1 };
+    size_t total = 0;
+    struct parser ps = { .s = s, .err = err, .depth = -1, .total = &total };
     if (parse_file(&ps, path, NULL) != 0 || finish(s, err) != 0) {
         scn_free(s);
         return -1;

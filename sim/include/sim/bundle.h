@@ -39,6 +39,9 @@
 #define BUNDLE_FORMAT "fosim-bundle"
 #define BUNDLE_FORMAT_VERSION 1
 #define BUNDLE_MAX_IFACES 32
+#define BUNDLE_MAX_FILES 256              /* files in a bundle (each is open during replay) */
+#define BUNDLE_MAX_DEVICES 256            /* devices in a manifest */
+#define BUNDLE_MAX_MANIFEST (4u << 20)    /* bytes of manifest.json */
 /* Tolerance assumed for a console clock estimated from event pairs when the
  * pairs themselves do not show a larger spread: a guest's reaction to a
  * hotplug request or a resume is printed within this time (doc/bundle.md). */

@@ -179,7 +179,25 @@ struct scenario {
     size_t nfiles;
 };
 
-#define SCN_MAX_VMS 100000u /* "vms N" bound */
+/*
+ * Bounds on a scenario (doc/limits.md lists them all).  Input beyond one is
+ * refused with a message naming the bound and the place; they keep a
+ * hostile or broken file from exhausting memory or time.
+ */
+#define SCN_MAX_BYTES (16u << 20)      /* the file and its includes together */
+#define SCN_MAX_FILES 64u              /* files read: the scenario and its includes */
+#define SCN_MAX_INCLUDE_DEPTH 8u       /* includes nested in includes */
+#define SCN_MAX_LINE (64u * 1024)      /* bytes in a logical line (continuations joined) */
+#define SCN_MAX_LINE_WORDS 4096u       /* words in a logical line */
+#define SCN_MAX_HOST_ARGS 4096u        /* QEMU arguments of one host */
+#define SCN_MAX_DEVICES 256u           /* -device options of one host */
+#define SCN_MAX_KNOBS 256u             /* lines in the guest block */
+#define SCN_MAX_TRAFFIC_LINES 256u     /* lines in the traffic block */
+#define SCN_MAX_ACTIONS 10000u         /* timed actions ("at") */
+#define SCN_MAX_EXPECTS 10000u         /* expectations */
+#define SCN_MAX_VMS 100000u            /* "vms N" bound */
+#define SCN_MAX_FLEET_ACTIONS 1000000u /* vms x (timed actions + QMP set-up commands) */
+#define SCN_SETUP_ACTIONS 4u           /* set-up commands per VM counted by the above */
 
 #define SCN_DEFAULT_EPOCH ((sim_time)1764072000 * 1000000000) /* 2025-11-25T12:00:00Z */
 

@@ -229,6 +229,11 @@ guest: $(GUEST)/initrd.gz
 $(GUEST)/initrd.gz: conformance/real/mkguest.sh
 	sh conformance/real/mkguest.sh $(GUEST)
 
+# test_recorder links the recorder's parts (all but its main).
+REC_PARTS := $(filter-out $(BUILD)/conformance/real/recorder.o,$(REC_OBJ))
+$(BUILD)/conformance/test_recorder: $(BUILD)/conformance/test_recorder.o $(HARN_OBJ) $(REC_PARTS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(HARN_OBJ) $(REC_PARTS) $(LIB) $(LDLIBS) -lcmocka
+
 real: recorder guest $(FOSIM)
 	sh conformance/real/record-all.sh $(RECORDER) $(GUEST) traces/real
 

@@ -4,7 +4,10 @@
  * and the differential comparison (sim/diff.h) that holds the simulator to
  * them.
  *
- * The first tests check the comparison itself on the recordings: a run
+ * Every scenario's own expectations must hold on its recording: they state
+ * what real QEMU and Linux did, so `fosim run` of the same file holds the
+ * simulator to reality.  The tests after those check the comparison itself
+ * on the recordings: a run
  * compared with itself differs in nothing; a native-hotplug run compared
  * with an ACPI one differs exactly where the two mechanisms do (pciehp
  * lines, the ~6 s wait-unplug stay), so the comparison cannot be blind; the
@@ -21,8 +24,136 @@
 #include "harness.h"
 #include "sim/bundle.h"
 #include "sim/diff.h"
+#include "sim/expect.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
 
 #define REAL "traces/real/"
+
+static sim_time bundle_t0(const struct bundle *b)
+{
+    const char *t0 =
+        json_string_value(json_object_get(json_object_get(b->provenance, "t0"), "wall"));
+    assert_non_null(t0);
+    long long s, us;
+    assert_int_equal(sscanf(t0, "%lld.%6lld", &s, &us), 2);
+    return (sim_time)s * 1000000000 + (sim_time)us * 1000;
+}
+
+/* ---- the scenarios' expectations, evaluated on their recordings ---------------------- */
+
+struct feed {
+    struct sim_world *w;
+    struct expect_eval *ev;
+    const struct scenario *s;
+    size_t sent[OBS_NHOSTS]; /* commands seen per host */
+};
+
+/* Hand each recorded observation to the expectations (the world's sinks),
+ * and tell them which recorded command carried which labelled action: the
+ * recorder sends the set-up commands first, then the host's actions in
+ * scenario order. */
+static void feed_obs(void *ctx, const struct obs *o)
+{
+    struct feed *f = ctx;
+    if (o->kind == OBS_QMP_COMMAND) {
+        size_t setup = f->s->qmp_setup == SCN_QMP_SETUP_EVENTS  ? 2
+                       : f->s->qmp_setup == SCN_QMP_SETUP_PLAIN ? 1
+                                                                : 0;
+        size_t k = f->sent[o->host]++;
+        if (k >= setup) {
+            size_t want = k - setup, seen = 0;
+            for (size_t i = 0; i < f->s->nactions; i++) {
+                const struct scn_action *a = &f->s->actions[i];
+                if (a->kind != SCN_ACT_QMP || a->host != o->host)
+                    continue;
+                if (seen++ == want) {
+                    if (a->label)
+                        expect_note_label(f->ev, a->label, o->u.qmp.id);
+                    break;
+                }
+            }
+        }
+    }
+    for (unsigned i = 0; i < f->w->nsinks; i++)
+        f->w->sinks[i].fn(f->w->sinks[i].ctx, o);
+}
+
+static void expectations_hold(const char *name)
+{
+    char path[256], dir[256];
+    snprintf(path, sizeof(path), "conformance/real/scenarios/%s.fos", name);
+    snprintf(dir, sizeof(dir), REAL "%s", name);
+    struct sim_err err = { "" };
+    struct scenario *s = NULL;
+    if (scn_load(path, &s, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct bundle *b = NULL;
+    if (bundle_open(dir, &b, &err) != 0 || bundle_prepare(b, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    assert_true(b->complete);
+    assert_string_equal(b->scenario, s->name);
+    struct sim_world_config wc = { .seed = 1, .epoch = bundle_t0(b) };
+    struct feed f = { .w = sim_world_new(&wc), .s = s };
+    for (size_t i = 0; i < s->nexpects; i++)
+        assert_true(s->expects[i].kind != SCN_EXPECT_DEVICE &&
+                    s->expects[i].kind != SCN_EXPECT_STATE &&
+                    s->expects[i].kind != SCN_EXPECT_DURATION); /* need the model */
+    f.ev = expect_new(f.w, s);
+    struct obs_sink sink = { feed_obs, &f };
+    if (bundle_replay(b, &sink, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    if (expect_finish(f.ev, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    unsigned failed = 0;
+    for (size_t i = 0; i < expect_count(f.ev); i++) {
+        const struct expect_outcome *o = expect_outcome(f.ev, i);
+        if (o->result != EXPECT_HELD) {
+            failed++;
+            print_error("%s:%u: %s -- on the recording: %s\n", o->e->pos.file, o->e->pos.line,
+                        o->e->text, o->why);
+        }
+    }
+    assert_true(expect_count(f.ev) > 0);
+    expect_free(f.ev);
+    sim_world_free(f.w);
+    bundle_free(b);
+    scn_free(s);
+    assert_int_equal(failed, 0);
+}
+
+#define REAL_SCENARIOS(X)                                                                \
+    X(native_migration, "native-migration")                                              \
+    X(acpi_migration, "acpi-migration")                                                  \
+    X(cancel_wait_unplug, "cancel-wait-unplug")                                          \
+    X(cancel_active, "cancel-active")                                                    \
+    X(no_failover_driver, "no-failover-driver")                                          \
+    X(device_add_after_negotiation, "device-add-after-negotiation")                      \
+    X(failed_rom, "failed-rom")                                                          \
+    X(two_pairs, "two-pairs")                                                            \
+    X(ping_native, "ping-native")                                                        \
+    X(paused_source, "paused-source")                                                    \
+    X(prelaunch, "prelaunch")
+
+/* Each recording meets its scenario's expectations. */
+#define X(id, name)                                                                      \
+    static void expectations_hold_on_##id(void **state)                                  \
+    {                                                                                    \
+        (void)state;                                                                     \
+        expectations_hold(name);                                                         \
+    }
+REAL_SCENARIOS(X)
+#undef X
+
+/* ---- the comparison ------------------------------------------------------------------- */
 
 /* Replay a stored bundle into a diff run; t = 0 from its provenance. */
 static struct diff_run *load_real(const char *name, const char *label)
@@ -42,12 +173,7 @@ static struct diff_run *load_real(const char *name, const char *label)
         print_error("%s\n", err.msg);
         fail();
     }
-    const char *t0 =
-        json_string_value(json_object_get(json_object_get(b->provenance, "t0"), "wall"));
-    assert_non_null(t0);
-    long long s, us;
-    assert_int_equal(sscanf(t0, "%lld.%6lld", &s, &us), 2);
-    diff_run_set_t0(r, (sim_time)s * 1000000000 + (sim_time)us * 1000);
+    diff_run_set_t0(r, bundle_t0(b));
     bundle_free(b);
     return r;
 }
@@ -185,6 +311,9 @@ static void known_differences_refuse_bad_lines(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+#define X(id, name) cmocka_unit_test(expectations_hold_on_##id),
+    REAL_SCENARIOS(X)
+#undef X
     cmocka_unit_test(diff_of_a_run_with_itself_is_empty),
     cmocka_unit_test(diff_sees_native_against_acpi),
     cmocka_unit_test(known_differences_explain_and_go_stale),

@@ -80,7 +80,9 @@ static void console_lines(struct rec_follow *f, sim_time wall,
         const char *text;
         /* the serial port may carry junk before the stamp: look for it */
         const char *lb = strchr(f->buf, '[');
-        if (lb && klog_split_stamp(lb, &up, &text) == 0) {
+        while (lb && klog_split_stamp(lb, &up, &text) != 0)
+            lb = strchr(lb + 1, '[');
+        if (lb) {
             f->kernel_lines++;
             bound(f, f->units, wall - up);
             /* The kernel says it changed its clock (early boot): the

@@ -829,12 +829,17 @@ static int write_bundle(struct rec *r, const char *outdir, struct sim_err *err)
         files[nf++] = (struct out_file){ h->plan->qmp_file, BUNDLE_QMP, UINT64_MAX, NULL, NULL };
         files[nf++] = (struct out_file){ h->plan->stderr_file, BUNDLE_STDERR, UINT64_MAX, NULL,
                                           NULL };
-        if (h->plan->has_kernel)
+        /* A console the guest never wrote to (it never ran on this host) is
+         * left out, as doc/bundle.md asks; so is a capture QEMU never
+         * opened (no pcap header). */
+        if (h->plan->has_kernel && h->console_keep > 0 && h->console.kernel_lines > 0)
             files[nf++] = (struct out_file){ h->plan->serial_file, BUNDLE_CONSOLE,
                                               h->console_keep, NULL, &h->console };
         for (int k = 0; k < h->plan->ncaps; k++)
-            files[nf++] = (struct out_file){ h->plan->caps[k].file, BUNDLE_PCAP, h->pcap_keep[k],
-                                              h->plan->caps[k].point, &h->pcaps[k] };
+            if (h->pcap_keep[k] >= 24)
+                files[nf++] = (struct out_file){ h->plan->caps[k].file, BUNDLE_PCAP,
+                                                 h->pcap_keep[k], h->plan->caps[k].point,
+                                                 &h->pcaps[k] };
         for (int k = 0; k < nf && rc == 0; k++) {
             snprintf(from, sizeof(from), "%s/%s", r->opt->workdir, files[k].file);
             snprintf(path, sizeof(path), "%s/%s", tmpdir, files[k].file);

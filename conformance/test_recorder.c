@@ -210,6 +210,9 @@ static void plan_notes_devices_and_roles(void **state)
     assert_string_equal(b->devs[1].id, "primary0");
     assert_int_equal(b->devs[1].role, OBS_ROLE_PRIMARY);
     assert_string_equal(b->devs[1].pair, "standby0");
+    assert_true(b->devs[1].hideable); /* created after its standby */
+    assert_string_equal(b->devs[0].netdev, "hs0");
+    assert_null(b->devs[1].netdev);
     assert_true(b->guest_mac_set);
     assert_int_equal(b->guest_mac[5], 0x11);
     bundle_free(b);
@@ -348,6 +351,40 @@ static void follow_console_measures_offsets(void **state)
     assert_int_equal(f.segs[0].spread, SIM_MS(10)); /* median 100.30 - min 100.29 */
     rec_follow_free(&f);
     tmp_remove(&t);
+}
+
+/* A guest clock that runs 3x the host clock (a failed TSC calibration) is
+ * seen as a drift of the bound; a sound one shows none. */
+static void follow_console_detects_a_wrong_guest_clock(void **state)
+{
+    (void)state;
+    for (int rate = 1; rate <= 3; rate += 2) {
+        struct tmp t;
+        tmp_make(&t);
+        char path[256];
+        snprintf(path, sizeof(path), "%s/c.log", t.dir);
+        struct rec_follow f;
+        rec_follow_init(&f, REC_FOLLOW_CONSOLE, path);
+        double drift = 0;
+        for (int i = 0; i < 60; i++) {
+            sim_time wall = SIM_S(100) + SIM_MS(50) * i + (i % 3) * SIM_MS(2); /* jitter */
+            sim_time up = (SIM_MS(50) * i) * rate;
+            char line[64];
+            snprintf(line, sizeof(line), "[%5lld.%06lld] x\n", (long long)(up / 1000000000),
+                     (long long)(up % 1000000000 / 1000));
+            append_file(path, line, strlen(line));
+            rec_follow_poll(&f, wall, NULL, NULL);
+            if (i == 20) /* not enough stamp time yet to judge */
+                assert_false(rec_follow_drift(&f, SIM_S(1), &drift));
+        }
+        assert_true(rec_follow_drift(&f, SIM_S(1), &drift));
+        if (rate == 1)
+            assert_true(drift > -0.005 && drift < 0.005);
+        else
+            assert_true(drift < -0.6 && drift > -0.7); /* (1 - 3) / 3 */
+        rec_follow_free(&f);
+        tmp_remove(&t);
+    }
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -586,6 +623,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(plan_refuses_what_reality_cannot_run),
     cmocka_unit_test(plan_anchor_without_kernel_clock),
     cmocka_unit_test(follow_console_measures_offsets),
+    cmocka_unit_test(follow_console_detects_a_wrong_guest_clock),
     cmocka_unit_test(follow_pcap_measures_offsets),
     cmocka_unit_test(proc_stops_within_bounds),
     cmocka_unit_test(qmp_client_logs_every_line),

@@ -47,9 +47,16 @@ static struct rec_seg *segment(struct rec_follow *f, uint64_t unit)
     return &f->segs[f->nsegs - 1];
 }
 
-static void bound(struct rec_follow *f, uint64_t unit, sim_time b)
+static void bound(struct rec_follow *f, uint64_t unit, sim_time stamp, sim_time b)
 {
     struct rec_seg *s = segment(f, unit);
+    if (s->samples < REC_RATE_LINES && (s->samples == 0 || b < s->ref_bound)) {
+        s->ref_bound = b;
+        s->ref_stamp = stamp;
+    }
+    s->ring_stamp[s->nring % REC_RATE_LINES] = stamp;
+    s->ring_bound[s->nring % REC_RATE_LINES] = b;
+    s->nring++;
     if (s->offset == SIM_TIME_NONE || b < s->offset)
         s->offset = b;
     s->samples++;
@@ -84,7 +91,7 @@ static void console_lines(struct rec_follow *f, sim_time wall,
             lb = strchr(lb + 1, '[');
         if (lb) {
             f->kernel_lines++;
-            bound(f, f->units, wall - up);
+            bound(f, f->units, up, wall - up);
             /* The kernel says it changed its clock (early boot): the
              * uptime-to-wall offset may change from the next line on. */
             if (strstr(text, "clocksource: Switched to clocksource") ||
@@ -144,7 +151,7 @@ static void pcap_records(struct rec_follow *f, sim_time wall)
             break;
         f->units++;
         sim_time stamp = (sim_time)sec * 1000000000 + (sim_time)frac * (f->pcap_nano ? 1 : 1000);
-        bound(f, f->units, wall - stamp);
+        bound(f, f->units, stamp, wall - stamp);
         off += 16 + caplen;
     }
     memmove(f->buf, f->buf + off, f->len - off);
@@ -189,6 +196,25 @@ sim_time rec_follow_offset(const struct rec_follow *f)
         if (f->segs[i].offset != SIM_TIME_NONE)
             return f->segs[i].offset;
     return SIM_TIME_NONE;
+}
+
+bool rec_follow_drift(const struct rec_follow *f, sim_time span, double *drift)
+{
+    if (f->nsegs == 0)
+        return false;
+    const struct rec_seg *s = &f->segs[f->nsegs - 1];
+    if (s->samples < 2 * REC_RATE_LINES)
+        return false;
+    /* the soonest of the recent lines */
+    unsigned best = 0;
+    for (unsigned i = 1; i < REC_RATE_LINES; i++)
+        if (s->ring_bound[i] < s->ring_bound[best])
+            best = i;
+    sim_time du = s->ring_stamp[best] - s->ref_stamp;
+    if (du < span)
+        return false;
+    *drift = (double)(s->ring_bound[best] - s->ref_bound) / (double)du;
+    return true;
 }
 
 static int cmp_time(const void *a, const void *b)

@@ -599,7 +599,7 @@ static bool is_nic_driver(const char *d)
 }
 
 static void note(struct bundle *b, enum obs_host host, const char *driver, const char *id,
-                 const char *mac, bool failover, const char *pair)
+                 const char *mac, bool failover, const char *pair, const char *netdev)
 {
     if (!driver || !id || !is_nic_driver(driver))
         return;
@@ -613,6 +613,13 @@ static void note(struct bundle *b, enum obs_host host, const char *driver, const
     d->host = host;
     d->role = failover ? OBS_ROLE_STANDBY : pair ? OBS_ROLE_PRIMARY : OBS_ROLE_OTHER;
     d->pair = pair ? sim_xstrdup(pair) : NULL;
+    d->netdev = netdev ? sim_xstrdup(netdev) : NULL;
+    /* QEMU hides a primary created after its failover standby (H-07, H-18) */
+    if (pair)
+        for (size_t i = 0; i + 1 < b->ndevs; i++)
+            if (b->devs[i].host == host && b->devs[i].role == OBS_ROLE_STANDBY &&
+                strcmp(b->devs[i].id, pair) == 0)
+                d->hideable = true;
     d->has_mac = mac && bundle_mac_parse(mac, d->mac) == 0;
     if (failover && d->has_mac && !b->guest_mac_set) {
         memcpy(b->guest_mac, d->mac, 6);
@@ -628,7 +635,7 @@ static bool truthy(const char *v)
 
 void rec_plan_note_device(struct bundle *b, enum obs_host host, const char *dev)
 {
-    char driver[64] = "", id[64], mac[32], fo[16], pair[64];
+    char driver[64] = "", id[64], mac[32], fo[16], pair[64], netdev[64];
     if (dev[0] == '{') {
         json_t *j = json_loads(dev, 0, NULL);
         if (!j)
@@ -652,7 +659,9 @@ void rec_plan_note_device(struct bundle *b, enum obs_host host, const char *dev)
     bool has_mac = keyval_get(dev, "mac", mac, sizeof(mac));
     bool failover = keyval_get(dev, "failover", fo, sizeof(fo)) && truthy(fo);
     bool has_pair = keyval_get(dev, "failover_pair_id", pair, sizeof(pair));
-    note(b, host, driver, id, has_mac ? mac : NULL, failover, has_pair ? pair : NULL);
+    bool has_netdev = keyval_get(dev, "netdev", netdev, sizeof(netdev));
+    note(b, host, driver, id, has_mac ? mac : NULL, failover, has_pair ? pair : NULL,
+         has_netdev ? netdev : NULL);
 }
 
 void rec_plan_note_device_add(struct bundle *b, enum obs_host host, const char *json)
@@ -671,7 +680,8 @@ void rec_plan_note_device_add(struct bundle *b, enum obs_host host, const char *
     note(b, host, json_string_value(json_object_get(args, "driver")),
          json_string_value(json_object_get(args, "id")),
          json_string_value(json_object_get(args, "mac")), failover,
-         json_string_value(json_object_get(args, "failover_pair_id")));
+         json_string_value(json_object_get(args, "failover_pair_id")),
+         json_string_value(json_object_get(args, "netdev")));
     json_decref(j);
 }
 

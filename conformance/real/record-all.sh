@@ -30,7 +30,16 @@ failed=0
 for s in "$@"; do
     name=$(basename "$s" .fos)
     echo "== $name"
-    if ! "$rec" --guest "$guest" "$s" "$out/$name"; then
+    # One more try when a recording fails (exit 1): under load a TCG guest
+    # can miscalibrate its clock, which the recorder refuses.
+    rc=0
+    "$rec" --guest "$guest" "$s" "$out/$name" || rc=$?
+    if [ "$rc" -eq 1 ]; then
+        echo "!! $name: recording failed, trying once more"
+        rc=0
+        "$rec" --guest "$guest" "$s" "$out/$name" || rc=$?
+    fi
+    if [ "$rc" -ne 0 ]; then
         echo "!! $name: recording failed (the stored bundle is unchanged)"
         failed=$((failed + 1))
     fi

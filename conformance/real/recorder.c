@@ -360,6 +360,30 @@ static void update_anchor(struct rec *r)
     }
 }
 
+/*
+ * The guest's uptime must run with the host clock, or t = 0 (and every
+ * action time) is wrong.  Under heavy host load the kernel's early TSC
+ * calibration can fail ("tsc: PIT calibration deviates from HPET", then
+ * "Detected 729.935 MHz"): its clock then runs 3x too fast.  Such a run is
+ * refused, with the reason, rather than recorded with actions at the wrong
+ * guest times.
+ */
+#define MAX_DRIFT 0.02
+
+static int check_guest_clock(struct rec *r)
+{
+    double drift;
+    if (!r->plan->anchor_on_kernel ||
+        !rec_follow_drift(&r->hosts[OBS_SOURCE].console, SIM_S(1), &drift))
+        return 0;
+    if (drift > MAX_DRIFT || drift < -MAX_DRIFT)
+        return fail(r, "the source guest's clock runs at %.3f times the host clock (its TSC "
+                       "calibration failed under load: see \"tsc:\" in its console); the "
+                       "scenario's times cannot be kept: record again",
+                    1.0 / (1.0 + drift));
+    return 0;
+}
+
 static void do_actions(struct rec *r)
 {
     const struct scenario *s = r->scn;
@@ -370,6 +394,8 @@ static void do_actions(struct rec *r)
         const struct scn_action *a = &s->actions[r->next_action];
         sim_time due = r->anchor + a->at;
         if (now < due)
+            return;
+        if (check_guest_clock(r) != 0)
             return;
         r->next_action++;
         struct rec_host *h = &r->hosts[a->host];
@@ -511,9 +537,11 @@ static int run_loop(struct rec *r)
             continue;
         }
         do_actions(r);
+        if (r->failure[0])
+            return -1;
         if (rec_wall() >= r->anchor + r->plan->horizon) {
             logf_(r, "horizon reached");
-            return 0;
+            return check_guest_clock(r);
         }
     }
 }
@@ -815,6 +843,11 @@ static int write_bundle(struct rec *r, const char *outdir, struct sim_err *err)
     sim_strlcpy(b->scenario, r->scn->name, sizeof(b->scenario));
     b->complete = true;
     b->provenance = provenance(r);
+    /* t = 0 of the scenario, so reports give scenario times (doc/real.md) */
+    b->epoch_set = true;
+    b->epoch = r->anchor;
+    b->host_skew_set = true; /* both QEMUs on this machine, one clock */
+    b->host_skew = 0;
     add_devices(r, b);
     int rc = 0;
     for (int i = 0; i < OBS_NHOSTS && rc == 0; i++) {
@@ -823,6 +856,14 @@ static int write_bundle(struct rec *r, const char *outdir, struct sim_err *err)
             continue;
         b->hotplug[h->plan->id] = rec_plan_native_hotplug(h->plan) ? BUNDLE_HOTPLUG_NATIVE
                                                                    : BUNDLE_HOTPLUG_ACPI;
+        /* What was recorded, also when it stayed empty (a console the guest
+         * never wrote to is left out, and its absence is evidence). */
+        b->recorded_set[h->plan->id] = true;
+        b->recorded[h->plan->id] = 1u << BUNDLE_SRC_CONFIG | 1u << BUNDLE_SRC_QMP |
+                                   1u << BUNDLE_SRC_QMP_COMMANDS | 1u << BUNDLE_SRC_STDERR |
+                                   1u << BUNDLE_SRC_HOST_PCAP;
+        if (h->plan->has_kernel)
+            b->recorded[h->plan->id] |= 1u << BUNDLE_SRC_CONSOLE;
         const char *name = obs_host_name(h->plan->id);
         struct out_file files[2 + REC_MAX_CAPTURES + 1];
         int nf = 0;

@@ -185,7 +185,15 @@ struct rec_seg {
     uint64_t samples;   /* bounds seen */
     sim_time *bounds;   /* owned, for the median */
     size_t nbounds, capbounds;
+    /* The stamp's rate against the host clock: the line with the smallest
+     * bound among the segment's first REC_RATE_LINES, and the last
+     * REC_RATE_LINES lines (a ring), as (stamp, bound). */
+    sim_time ref_stamp, ref_bound;
+    sim_time ring_stamp[16], ring_bound[16];
+    unsigned nring;
 };
+
+#define REC_RATE_LINES 16
 
 enum rec_follow_kind { REC_FOLLOW_CONSOLE, REC_FOLLOW_PCAP };
 
@@ -216,6 +224,12 @@ void rec_follow_poll(struct rec_follow *f, sim_time wall,
 void rec_follow_resumed(struct rec_follow *f);
 /* Current estimate of the last segment's offset, or SIM_TIME_NONE. */
 sim_time rec_follow_offset(const struct rec_follow *f);
+/* How the current segment's bound moves per unit of stamp time: 0 when the
+ * stamps run with the host clock; (1 - r) / r when they run r times as fast
+ * (a guest whose TSC calibration failed under load runs r = 3).  Returns
+ * false when the segment spans less than `span` of stamp time. */
+bool rec_follow_drift(const struct rec_follow *f, sim_time span, double *drift);
+
 /* Finish: compute the spreads. */
 void rec_follow_finish(struct rec_follow *f);
 void rec_follow_free(struct rec_follow *f);

@@ -231,7 +231,8 @@ $(GUEST)/initrd.gz: conformance/real/mkguest.sh
 
 # test_recorder links the recorder's parts (all but its main).
 REC_PARTS := $(filter-out $(BUILD)/conformance/real/recorder.o,$(REC_OBJ))
-$(BUILD)/conformance/test_recorder: $(BUILD)/conformance/test_recorder.o $(HARN_OBJ) $(REC_PARTS) $(LIB)
+$(BUILD)/conformance/test_recorder: $(BUILD)/conformance/test_recorder.o $(HARN_OBJ) $(REC_PARTS) $(LIB) \
+                                    | $(RECORDER)
 	$(CC) $(LDFLAGS) -o $@ $< $(HARN_OBJ) $(REC_PARTS) $(LIB) $(LDLIBS) -lcmocka
 
 real: recorder guest $(FOSIM)

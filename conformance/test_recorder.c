@@ -2,8 +2,10 @@
  * The parts of fosim-record (conformance/real/), without QEMU: how a
  * scenario becomes QEMU command lines and guest knobs (and what is refused,
  * with its position), how followed files yield clock offsets, how processes
- * are stopped within bounds, and the QMP client against a socket of our own.
- * The end-to-end recording with real QEMU runs in CI (.ci/run) and `make real`.
+ * are stopped within bounds, the QMP client against a socket of our own, and
+ * the whole recorder against a fake QEMU (this executable, re-run with
+ * FOSIM_FAKE_QEMU set).  The end-to-end recording with real QEMU runs in CI
+ * (.ci/run) and `make real`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "harness.h"
 #include "real/recorder.h"
@@ -617,6 +621,302 @@ static void command_lines_are_quoted(void **state)
                            "'it'\\''s'");
 }
 
+
+/* ---- the whole recorder, against a fake QEMU ---------------------------------------------------
+ *
+ * This executable doubles as a fake qemu-system-x86_64 when FOSIM_FAKE_QEMU
+ * is set (the recorder passes its environment on): it creates the QMP socket
+ * and the serial file it is given, "boots" a kernel that prints a stamped
+ * line every 50 ms, answers every command and exits on quit.  Modes: "ok";
+ * "die" (exits at once with a message on stderr); "hang" (ignores quit and
+ * SIGTERM, so only SIGKILL ends it).
+ */
+static const char *arg_after(int argc, char **argv, const char *opt, const char *prefix)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], opt) == 0 && strncmp(argv[i + 1], prefix, strlen(prefix)) == 0)
+            return argv[i + 1] + strlen(prefix);
+    return NULL;
+}
+
+static int fake_qemu(const char *mode, int argc, char **argv)
+{
+    const char *pidfile = getenv("FOSIM_FAKE_PIDFILE");
+    if (pidfile) {
+        FILE *f = fopen(pidfile, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        }
+    }
+    if (strcmp(mode, "die") == 0) {
+        fprintf(stderr, "qemu-system-x86_64: fake: cannot start\n");
+        return 1;
+    }
+    if (strcmp(mode, "hang") == 0)
+        signal(SIGTERM, SIG_IGN);
+    const char *serial = arg_after(argc, argv, "-serial", "file:");
+    const char *qmp = arg_after(argc, argv, "-qmp", "unix:");
+    if (!serial || !qmp)
+        return 2;
+    char sock[256];
+    snprintf(sock, sizeof(sock), "%.*s", (int)strcspn(qmp, ","), qmp);
+    FILE *con = fopen(serial, "w");
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    sim_strlcpy(a.sun_path, sock, sizeof(a.sun_path));
+    if (!con || ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 1) != 0)
+        return 3;
+    fprintf(stderr, "qemu-system-x86_64: warning: fake netdev has no peer\n");
+    sim_time start = rec_mono(), next_line = start + SIM_MS(200);
+    int c = -1;
+    char in[4096];
+    size_t inlen = 0;
+    while (rec_mono() - start < SIM_S(60)) {
+        struct pollfd p = { .fd = c >= 0 ? c : ls, .events = POLLIN };
+        poll(&p, 1, 10);
+        sim_time now = rec_mono();
+        if (now >= next_line) { /* the kernel clock starts 0.2 s after the process */
+            sim_time up = now - start - SIM_MS(200);
+            fprintf(con, "[%5lld.%06lld] fake kernel line\n", (long long)(up / 1000000000),
+                    (long long)(up % 1000000000 / 1000));
+            fflush(con);
+            next_line += SIM_MS(50);
+        }
+        if (c < 0 && (p.revents & POLLIN)) {
+            c = accept(ls, NULL, NULL);
+            const char *g = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, "
+                            "\"major\": 7}, \"package\": \"fake\"}, \"capabilities\": []}}\r\n";
+            if (write(c, g, strlen(g)) < 0)
+                return 4;
+            continue;
+        }
+        if (c < 0 || !(p.revents & (POLLIN | POLLHUP)))
+            continue;
+        ssize_t n = read(c, in + inlen, sizeof(in) - inlen - 1);
+        if (n <= 0)
+            return 0;
+        inlen += (size_t)n;
+        char *nl;
+        while ((nl = memchr(in, '\n', inlen)) != NULL) {
+            *nl = '\0';
+            json_t *j = json_loads(in, 0, NULL);
+            const char *ex = j ? json_string_value(json_object_get(j, "execute")) : NULL;
+            json_t *rep = json_pack("{s:{}}", "return");
+            if (j && json_object_get(j, "id"))
+                json_object_set(rep, "id", json_object_get(j, "id"));
+            char *t = json_dumps(rep, JSON_PRESERVE_ORDER);
+            if (t && (write(c, t, strlen(t)) < 0 || write(c, "\r\n", 2) < 0))
+                return 5;
+            free(t);
+            json_decref(rep);
+            bool quit = ex && strcmp(ex, "quit") == 0 && strcmp(mode, "hang") != 0;
+            json_decref(j);
+            if (quit)
+                return 0;
+            memmove(in, nl + 1, inlen - (size_t)(nl - in) - 1);
+            inlen -= (size_t)(nl - in) + 1;
+        }
+    }
+    return 0;
+}
+
+struct recording {
+    struct tmp t;
+    char out[128];
+    char pidfile[128];
+    int status;
+    char log[8192];   /* the recorder's stdout and stderr */
+};
+
+static void record_with_fake(struct recording *rc, const char *mode, const char *scenario,
+                             bool interrupt)
+{
+    memset(rc, 0, sizeof(*rc));
+    tmp_make(&rc->t);
+    tmp_file(&rc->t, "kernel-version", "6.1.0-56-amd64\n");
+    tmp_file(&rc->t, "vmlinuz", "");
+    tmp_file(&rc->t, "initrd.gz", "");
+    tmp_file(&rc->t, "s.fos", scenario);
+    snprintf(rc->out, sizeof(rc->out), "%s/out", rc->t.dir);
+    snprintf(rc->pidfile, sizeof(rc->pidfile), "%s/fake.pid", rc->t.dir);
+    char self[512], rec[600], scn[128], logp[128];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    assert_true(n > 0);
+    self[n] = '\0';
+    /* build/conformance/test_recorder -> build/fosim-record */
+    snprintf(rec, sizeof(rec), "%.*s/../fosim-record", (int)(strrchr(self, '/') - self), self);
+    snprintf(scn, sizeof(scn), "%s/s.fos", rc->t.dir);
+    snprintf(logp, sizeof(logp), "%s/log", rc->t.dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("FOSIM_FAKE_QEMU", mode, 1);
+        setenv("FOSIM_FAKE_PIDFILE", rc->pidfile, 1);
+        int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(rec, rec, "--qemu", self, "--guest", rc->t.dir, "--boot-timeout", "10s", scn,
+              rc->out, (char *)NULL);
+        _exit(127);
+    }
+    if (interrupt) {
+        /* once the fake QEMU runs and the recorder has waited a little */
+        for (int i = 0; i < 500 && access(rc->pidfile, F_OK) != 0; i++)
+            nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+        nanosleep(&(struct timespec){ 0, 700000000 }, NULL);
+        kill(pid, SIGTERM);
+    }
+    sim_time end = rec_mono() + SIM_S(30);
+    pid_t w = 0;
+    while ((w = waitpid(pid, &rc->status, WNOHANG)) == 0 && rec_mono() < end)
+        nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+    if (w != pid) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &rc->status, 0);
+        fail_msg("the recorder did not finish within 30 s");
+    }
+    FILE *f = fopen(logp, "r");
+    if (f) {
+        size_t k = fread(rc->log, 1, sizeof(rc->log) - 1, f);
+        rc->log[k] = '\0';
+        fclose(f);
+    }
+}
+
+/* The fake QEMU is gone: no such process, or a zombie nobody reaped yet. */
+static void assert_fake_gone(const struct recording *rc)
+{
+    long pid = 0;
+    FILE *f = fopen(rc->pidfile, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    char stat[64], st[256] = "";
+    snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
+    f = fopen(stat, "r");
+    if (f) {
+        if (!fgets(st, sizeof(st), f))
+            st[0] = '\0';
+        fclose(f);
+        assert_non_null(strstr(st, ") Z "));
+    }
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static const char *const FAKE_SCN =
+    "host source\n    -M q35 -m 256 -nodefaults\n    -netdev user,id=hs0\n"
+    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,failover=on\nend\n"
+    "at 1s source query-status\nuntil 1.5s\n";
+
+/* A whole recording: t = 0 from the fake kernel's stamps, the set-up, the
+ * action with a fosim id at its time, a bundle with its manifest, every
+ * process stopped and the work directory removed. */
+static void recorder_records_a_run(void **state)
+{
+    (void)state;
+    struct recording rc;
+    record_with_fake(&rc, "ok", FAKE_SCN, false);
+    if (!WIFEXITED(rc.status) || WEXITSTATUS(rc.status) != 0) {
+        print_error("%s\n", rc.log);
+        fail();
+    }
+    assert_non_null(strstr(rc.log, "recorded into"));
+    char *qmp = slurp(rc.out, "source.qmp");
+    assert_non_null(qmp);
+    assert_non_null(strstr(qmp, "{\"QMP\": {\"version\""));
+    assert_non_null(strstr(qmp, "{\"execute\": \"qmp_capabilities\", \"id\": \"fosim-1@"));
+    assert_non_null(strstr(qmp, "{\"execute\": \"migrate-set-capabilities\""));
+    assert_non_null(strstr(qmp, "{\"execute\": \"query-status\", \"id\": \"fosim-3@"));
+    assert_null(strstr(qmp, "quit")); /* the bundle ends at the horizon */
+    char *man = slurp(rc.out, "manifest.json");
+    assert_non_null(man);
+    assert_non_null(strstr(man, "\"generator\""));
+    assert_non_null(strstr(man, "\"how\": \"source guest uptime 0"));
+    assert_non_null(strstr(man, "\"epoch_ns\""));
+    assert_non_null(strstr(man, "\"path\": \"source-guest.log\""));
+    /* the fake wrote no capture: a pcap QEMU never opened is left out */
+    assert_null(strstr(man, "\"path\": \"source-standby0.pcap\""));
+    char *log = slurp(rc.out, "recorder.log");
+    assert_non_null(log);
+    /* the action went out at t = 1 s, a few ms late at most */
+    const char *sent = strstr(log, "sent to source as fosim-3@");
+    assert_non_null(sent);
+    long long late = -1;
+    const char *us = strstr(sent, ", ");
+    assert_non_null(us);
+    assert_int_equal(sscanf(us, ", %lld us after its time", &late), 1);
+    assert_true(late >= 0 && late < 50000);
+    /* the work directory is gone */
+    const char *wd = strstr(log, "work directory ");
+    assert_non_null(wd);
+    char dir[128];
+    assert_int_equal(sscanf(wd, "work directory %127s", dir), 1);
+    assert_int_equal(access(dir, F_OK), -1);
+    assert_null(slurp(rc.t.dir, "out.partial/manifest.json"));
+    assert_fake_gone(&rc);
+    free(qmp);
+    free(man);
+    free(log);
+    tmp_remove(&rc.t);
+}
+
+/* QEMU that dies at start: exit 1 with its stderr in the message, no
+ * bundle. */
+static void recorder_reports_a_qemu_that_dies(void **state)
+{
+    (void)state;
+    struct recording rc;
+    record_with_fake(&rc, "die", FAKE_SCN, false);
+    assert_true(WIFEXITED(rc.status));
+    assert_int_equal(WEXITSTATUS(rc.status), 1);
+    assert_non_null(strstr(rc.log, "before its QMP greeting"));
+    assert_non_null(strstr(rc.log, "fake: cannot start"));
+    assert_int_equal(access(rc.out, F_OK), -1);
+    tmp_remove(&rc.t);
+}
+
+/* SIGTERM while QEMU ignores SIGTERM and quit: the recorder still stops
+ * it (SIGKILL after the grace), exits 130 and leaves no bundle. */
+static void recorder_stops_everything_when_interrupted(void **state)
+{
+    (void)state;
+    struct recording rc;
+    record_with_fake(&rc, "hang", FAKE_SCN, true);
+    assert_true(WIFEXITED(rc.status));
+    assert_int_equal(WEXITSTATUS(rc.status), 130);
+    assert_non_null(strstr(rc.log, "interrupted"));
+    assert_int_equal(access(rc.out, F_OK), -1);
+    assert_fake_gone(&rc);
+    tmp_remove(&rc.t);
+}
+
+/* A scenario the real guest cannot run: exit 2 before any process starts. */
+static void recorder_refuses_bad_input(void **state)
+{
+    (void)state;
+    struct recording rc;
+    record_with_fake(&rc, "ok", "host source\n    -M q35\nend\nguest qtest\nend\n", false);
+    assert_true(WIFEXITED(rc.status));
+    assert_int_equal(WEXITSTATUS(rc.status), 2);
+    assert_non_null(strstr(rc.log, "s.fos:4:7: the qtest guest profile cannot be reproduced"));
+    assert_int_equal(access(rc.pidfile, F_OK), -1); /* no QEMU was started */
+    tmp_remove(&rc.t);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(plan_builds_command_lines),
     cmocka_unit_test(plan_notes_devices_and_roles),
@@ -628,6 +928,16 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(proc_stops_within_bounds),
     cmocka_unit_test(qmp_client_logs_every_line),
     cmocka_unit_test(command_lines_are_quoted),
+    cmocka_unit_test(recorder_records_a_run),
+    cmocka_unit_test(recorder_reports_a_qemu_that_dies),
+    cmocka_unit_test(recorder_stops_everything_when_interrupted),
+    cmocka_unit_test(recorder_refuses_bad_input),
 };
 
-FO_MAIN("recorder", tests)
+int main(int argc, char **argv)
+{
+    const char *fake = getenv("FOSIM_FAKE_QEMU");
+    if (fake)
+        return fake_qemu(fake, argc, argv);
+    return fo_run_group("recorder", tests, SIM_ARRAY_SIZE(tests));
+}

@@ -260,6 +260,7 @@ out:
 
 static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err *err)
 {
+    static const struct scn_arg no_value = { .text = (char *)"" }; /* options without one */
     const struct scn_args *a = &cfg->argv;
     char msg[512];
     /* pass 1: settings and netdevs (QEMU creates netdevs before devices) */
@@ -272,7 +273,7 @@ static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err
             return scn_errf(err, &o->pos,
                             "unexpected argument '%s' (a disk image is not modelled)", o->text);
         }
-        const struct scn_arg *v = NULL;
+        const struct scn_arg *v = &no_value;
         if (q->arg) {
             if (i + 1 >= a->n)
                 return scn_errf(err, &o->pos, "option %s requires an argument", o->text);
@@ -372,7 +373,7 @@ static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err
     /* pass 2: objects, then devices in order */
     for (size_t i = 0; i < a->n; i++) {
         const struct qopt *q = opt_lookup(a->v[i].text);
-        const struct scn_arg *v = q->arg ? &a->v[i + 1] : NULL;
+        const struct scn_arg *v = q->arg ? &a->v[i + 1] : &no_value;
         if (q->arg)
             i++;
         if (q->kind == O_OBJECT && opt_object(h, v, err) != 0)
@@ -380,7 +381,7 @@ static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err
     }
     for (size_t i = 0; i < a->n; i++) {
         const struct qopt *q = opt_lookup(a->v[i].text);
-        const struct scn_arg *v = q->arg ? &a->v[i + 1] : NULL;
+        const struct scn_arg *v = q->arg ? &a->v[i + 1] : &no_value;
         if (q->arg)
             i++;
         if (q->kind == O_DEVICE && opt_device(h, v, err) != 0)

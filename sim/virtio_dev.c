@@ -183,8 +183,13 @@ void vnet_migration_setup(struct vnet *vn)
     struct hw_pcidev *p = qdev_find_primary(h, vn->d->id);
     if (!p || vn->primary_hidden) /* IMP: H-32 */
         return;
-    /* IMP: H-33 */
+    /* IMP: H-33: without a hotplug handler (a primary on q35's root bus,
+     * created before its standby) the unplug fails without an error */
     char err[256];
+    if (!p->parent) {
+        host_warn(h, "couldn't unplug primary device"); /* IMP: H-35 */
+        return;
+    }
     p->partially_hotplugged = true;
     if (qdev_hotplug_unplug_request(p, err, sizeof(err)) != 0) {
         /* IMP: H-35 */

@@ -1,0 +1,177 @@
+/*
+ * The linux guest profile as a whole: the boot stages and the boot knob,
+ * the init script's module loads and ifup, failover-driver off, the
+ * scripted actions (press, sysfs-power) with their checks, and the
+ * servicing of interrupts latched while the VM was stopped.
+ */
+#include "guest_fixture.h"
+
+static long state_rec(const struct gx *x, const char *entity, const char *to)
+{
+    return fo_find(&x->cap, 0, OBS_STATE, OBS_SOURCE, entity, to);
+}
+
+/* The kernel's stages sit at fixed fractions of `boot`, init at `boot`. */
+static void boot_stages_follow_the_knob(void **state)
+{
+    (void)state;
+    EVIDENCE(G-53, G-56);
+    const struct {
+        const char *knob;
+        sim_time boot;
+    } cases[] = { { "", SIM_MS(2500) }, { "    boot 1s\n", SIM_S(1) }, { "    boot 4s\n", SIM_S(4) } };
+    for (size_t k = 0; k < SIM_ARRAY_SIZE(cases); k++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%sguest linux\n%send\n", GX_HOSTS_NATIVE, cases[k].knob);
+        struct gx x;
+        gx_new(&x, text);
+        gx_run(&x, cases[k].boot + SIM_S(4));
+        sim_time b = cases[k].boot;
+        assert_i64_equal(gx_uptime(&x, gx_log(&x, OBS_SOURCE, "acpiphp: ACPI Hot Plug")), b * 380 / 1000);
+        assert_i64_equal(gx_uptime(&x, gx_log(&x, OBS_SOURCE, "pci 0000:00:01.0: [1b36:000c]")),
+                         b * 470 / 1000);
+        assert_i64_equal(gx_uptime(&x, gx_log(&x, OBS_SOURCE, "pcieport 0000:00:02.0: pciehp: Slot #0")),
+                         b * 693 / 1000);
+        assert_i64_equal(gx_uptime(&x, gx_log(&x, OBS_SOURCE, "Run /init as init process")), b);
+        /* virtio_net 220 ms after init: its probe negotiates STANDBY */
+        long neg = fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "FAILOVER_NEGOTIATED", NULL);
+        assert_i64_equal(gx_time(&x, neg), b + SIM_MS(220));
+        /* e1000e 65 ms after virtio_net's probe */
+        assert_i64_equal(gx_uptime(&x, gx_log(&x, OBS_SOURCE, "e1000e: Intel(R) PRO/1000")),
+                         b + SIM_MS(285));
+        /* the slot states pciehp found at probe (G-53): root0 occupied, root1 empty */
+        assert_true(state_rec(&x, "pciehp slot 0", "ON") >= 0);
+        assert_true(state_rec(&x, "pciehp slot 0-1", "OFF") >= 0);
+        gx_free(&x);
+    }
+}
+
+/* ifup comes after the last module's probes: before the primary with
+ * native hotplug (its enumeration waits for the link), after it with ACPI
+ * (the primary is enumerated before e1000e loads): the recorded orders. */
+static void ifup_after_the_modules(void **state)
+{
+    (void)state;
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\nend\n");
+    gx_run(&x, SIM_S(6));
+    long up = fo_find(&x.cap, 0, OBS_STATE, OBS_SOURCE, "pciehp slot 0-1", "ON");
+    assert_true(up >= 0);
+    /* the master runs before the primary registers: failover opens the
+     * primary at once and its link comes up without an ifup of its own */
+    assert_true(gx_log(&x, OBS_SOURCE, "eth2: NIC Link is Up") > 0);
+    gx_free(&x);
+
+    gx_new(&x, GX_HOSTS_ACPI "guest linux\n    ifup off\nend\n");
+    gx_run(&x, SIM_S(6));
+    /* nobody brings the master up: the primary is never opened */
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "NIC Link is Up"), 0);
+    assert_true(gx_log(&x, OBS_SOURCE, "failover primary slave:eth2 registered") >= 0);
+    gx_free(&x);
+}
+
+/* failover-driver off: no virtio driver; e1000e is still loaded. */
+static void without_the_failover_driver(void **state)
+{
+    (void)state;
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\n    failover-driver off\nend\n");
+    gx_run(&x, SIM_S(6));
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "virtio_net"), 0);
+    assert_true(gx_log(&x, OBS_SOURCE, "e1000e: Intel(R) PRO/1000 Network Driver") >= 0);
+    assert_true(fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "FAILOVER_NEGOTIATED", NULL) < 0);
+    struct gpci_dev *sb = gpci_find(gx_guest(&x), (struct hw_pci_addr){ .bus = 1 });
+    assert_non_null(sb);
+    assert_null(sb->drv);
+    gx_free(&x);
+}
+
+/* Actions are checked before the run, with positions. */
+static void action_errors(void **state)
+{
+    (void)state;
+    const struct {
+        const char *action;
+        const char *msg;
+    } cases[] = {
+        { "at 5s guest press", "a.fos:9:13: expected: press SLOT" },
+        { "at 5s guest press 0-1 now", "a.fos:9:13: expected: press SLOT" },
+        { "at 5s guest press 0:1@x",
+          "a.fos:9:19: expected a slot: its pciehp name (0-1), the port's address "
+          "(0000:00:02.0) or the port's id, found '0:1@x'" },
+        { "at 5s guest sysfs-power root1 maybe", "a.fos:9:31: expected on or off, found 'maybe'" },
+        { "at 5s guest sysfs-power root1", "a.fos:9:13: expected: sysfs-power SLOT on|off" },
+        { "at 5s guest frobnicate 1",
+          "a.fos:9:13: unknown action 'frobnicate' for the linux guest (press, sysfs-power, or "
+          "a net action: see doc/guest.md)" },
+    };
+    for (size_t k = 0; k < SIM_ARRAY_SIZE(cases); k++) {
+        char text[2048];
+        snprintf(text, sizeof(text),
+                 "host source\n" GX_PORTS GX_NATIVE "end\nguest linux\nend\n%s\n", cases[k].action);
+        struct scenario *s;
+        struct sim_err err = { "" };
+        if (scn_parse_string("a.fos", text, &s, &err) != 0)
+            fail_msg("%s", err.msg);
+        struct sim_run *r = NULL;
+        assert_int_equal(sim_run_new(s, &(struct sim_run_config){ .until = SIM_TIME_NONE }, &r, &err),
+                         -1);
+        assert_string_equal(err.msg, cases[k].msg);
+        scn_free(s);
+    }
+}
+
+/* press and sysfs-power at run time: results as guest-action observations. */
+static void actions_at_run_time(void **state)
+{
+    (void)state;
+    EVIDENCE(G-84, G-85);
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\nend\n"
+                               "at 5s guest sysfs-power 00:02.0 off\n"
+                               "at 8s guest sysfs-power 0-1 off\n"
+                               "at 9s guest sysfs-power root1 on\n"
+                               "at 10s guest press nosuchport\n");
+    gx_run(&x, SIM_S(12));
+    assert_true(gx_log(&x, OBS_SOURCE, "e1000e 0000:02:00.0 eth2: removed PHC") >= 0);
+    assert_true(state_rec(&x, "guest-action", "0") >= 0);   /* the first off: done */
+    assert_true(gx_log(&x, OBS_SOURCE, "pcieport 0000:00:02.0: pciehp: Slot(0-1): Already disabled") >= 0);
+    assert_true(state_rec(&x, "guest-action", "-19") >= 0); /* off again, and on an empty slot */
+    long f = state_rec(&x, "guest-action", "failed");
+    assert_true(f >= 0);
+    assert_string_equal(x.cap.v[f].o.u.state.from, "press nosuchport");
+    /* the powered-off slot was unplugged by QEMU for real */
+    assert_true(fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "DEVICE_DELETED", NULL) >= 0);
+    gx_free(&x);
+}
+
+/* Interrupts latched while the VM was stopped are serviced 20 ms after it
+ * runs again (here: a device_del while stopped). */
+static void latched_interrupts_at_cont(void **state)
+{
+    (void)state;
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\nend\n"
+                               "at 6s source stop\n"
+                               "at 6.5s source device_del id=primary0\n"
+                               "at 8s source cont\n");
+    gx_run(&x, SIM_S(10));
+    long press = gx_find(&x, (size_t)gx_log(&x, OBS_SOURCE, "Link Up"), OBS_SOURCE,
+                         "Slot(0-1): Attention button pressed");
+    assert_true(press >= 0);
+    assert_i64_equal(gx_time(&x, press), SIM_S(8) + SIM_MS(20));
+    /* guest time stood still for the 2 s stop */
+    assert_i64_equal(gx_uptime(&x, press), SIM_S(6) + SIM_MS(20));
+    gx_free(&x);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(boot_stages_follow_the_knob),
+    cmocka_unit_test(ifup_after_the_modules),
+    cmocka_unit_test(without_the_failover_driver),
+    cmocka_unit_test(action_errors),
+    cmocka_unit_test(actions_at_run_time),
+    cmocka_unit_test(latched_interrupts_at_cont),
+};
+
+FO_MAIN("guest_linux", tests)

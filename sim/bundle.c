@@ -1098,6 +1098,12 @@ static void infer_ifaces(struct bundle *b, struct bundle_file *f,
                          const struct console_facts cfs[OBS_NHOSTS])
 {
     int32_t next = 2;
+    if (cfs[OBS_SOURCE].nreg || cfs[OBS_TARGET].nreg) { /* lo, always index 1 */
+        struct bundle_iface *lo = &f->ifaces[f->nifaces++];
+        lo->ifindex = 1;
+        sim_strlcpy(lo->name, "lo", sizeof(lo->name));
+        lo->role = OBS_ROLE_OTHER;
+    }
     for (int h = 0; h < OBS_NHOSTS; h++) {
         const struct console_facts *cf = &cfs[h];
         for (size_t i = 0; i < cf->nreg && f->nifaces < BUNDLE_MAX_IFACES; i++) {
@@ -1113,7 +1119,7 @@ static void infer_ifaces(struct bundle *b, struct bundle_file *f,
         note(b, "%s: interface roles guessed from the order the console shows them "
                 "registering (lo = 1, then %s = 2, ...); give \"interfaces\" in the manifest "
                 "to be sure",
-             f->name, f->ifaces[0].name);
+             f->name, f->ifaces[f->nifaces > 1 ? 1 : 0].name);
     else
         note(b, "%s: interface roles unknown (no failover lines in the console, no "
                 "\"interfaces\" in the manifest): frames carry role \"unknown\"",

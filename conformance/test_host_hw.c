@@ -467,6 +467,12 @@ static void test_completion_timeline(void **state)
     assert_string_equal(last_line(&f, OBS_QMP_REPLY, OBS_TARGET),
                         "{\"return\": {\"socket-address\": [{\"port\": \"4444\", \"ipv4\": true, "
                         "\"host\": \"127.0.0.1\", \"type\": \"inet\"}]}}");
+    /* a fresh target: no firmware ran, the root ports have no bus numbers
+     * and list nothing behind them (real run a) */
+    host_qmp(f.tgt, "{\"execute\": \"query-pci\"}", NULL);
+    const char *pci = last_line(&f, OBS_QMP_REPLY, OBS_TARGET);
+    assert_non_null(strstr(pci, "\"pci_bridge\": {\"bus\": {\"secondary\": 0, \"number\": 0, \"subordinate\": 0}}, \"qdev_id\": \"root0\""));
+    assert_null(strstr(pci, "standby0"));
     host_qmp(f.src, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:4444\"}}", NULL);
     at(&f, 7.2);
     hw_acpi_pcihp_eject(f.src, 2, 1);
@@ -486,6 +492,9 @@ static void test_completion_timeline(void **state)
     assert_string_equal(host_runstate(f.tgt), "running");
     assert_true(host_device_exists(f.src, "primary0"));
     assert_false(host_device_visible(f.src, "primary0"));
+    host_qmp(f.tgt, "{\"execute\": \"query-pci\"}", NULL);
+    pci = last_line(&f, OBS_QMP_REPLY, OBS_TARGET);
+    assert_non_null(strstr(pci, "\"secondary\": 2, \"number\": 0, \"subordinate\": 2}, \"devices\": [{\"irq_pin\": 1, \"bus\": 2, \"qdev_id\": \"primary0\""));
     assert_true(host_device_visible(f.tgt, "primary0"));
     fx_free(&f);
 }

@@ -463,6 +463,7 @@ void host_start(struct host *h)
         h->runstate = "running";
         h->running = true;
         h->ever_ran = true;
+        h->numbered = true;
     }
     sim_emit_state(h->vm, h->id, "runstate", "-", h->runstate, "start");
 }
@@ -591,6 +592,7 @@ void host_vm_start(struct host *h)
     const char *from = h->runstate;
     h->running = true;
     h->ever_ran = true;
+    h->numbered = true;
     h->runstate = "running";
     qmp_event(h, "RESUME", NULL);
     sim_emit_state(h->vm, h->id, "runstate", from, "running", "start");

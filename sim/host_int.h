@@ -164,6 +164,7 @@ struct host {
     bool started, exited;
     bool running;
     bool ever_ran;              /* the VM's CPUs have run (its RAM is not all zero) */
+    bool numbered;              /* bus numbers assigned (firmware ran, or loaded) */
     bool loading;               /* the incoming device state is being loaded */
     const char *runstate;       /* QEMU RunState name */
     /* QMP */

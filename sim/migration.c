@@ -56,6 +56,7 @@ static const char *const mstate_names[] = {
 #define GRACE_POLLS 120              /* H-44: 120 x 250 ms */
 #define T_CANCEL_ACTIVE SIM_MS(25)   /* cancel noticed by the transfer loop */
 #define T_DEVSTATE SIM_MS(35)        /* STOP -> completed: last pages, device state */
+#define T_DEVSTATE_STOPPED SIM_MS(2) /* the same for a VM that was not running */
 #define T_LOAD SIM_MS(6)             /* source completed -> target loaded */
 #define TOUCHED_NUM 27               /* fraction of RAM a booted guest touched: 27% */
 #define TOUCHED_DEN 100
@@ -74,6 +75,7 @@ struct mig {
     char *file;                  /* exec: the file the stream goes to */
     bool file_written;           /* the stream in `file` is complete */
     sim_time start, setup_time_ms, active_start, stop_at;
+    sim_time downtime;           /* switchover: STOP to completed */
     char error[256];
     bool write_fails;            /* the destination is gone: next write fails */
     bool connected;
@@ -339,6 +341,7 @@ static void dest_load(struct host *t, struct host *src)
         }
     }
     /* the chipset first: ACPI hotplug state, then the slots */
+    t->numbered = src->numbered;
     memcpy(t->acpi_up, src->acpi_up, sizeof(t->acpi_up));
     memcpy(t->acpi_down, src->acpi_down, sizeof(t->acpi_down));
     for (struct hw_pcidev *d = t->devs; d; d = d->next) {
@@ -494,7 +497,8 @@ static void round_fire(struct sim_world *w, struct sim_event *ev)
         } else {
             h->runstate = "finish-migrate";
         }
-        sim_schedule_in(h->w, &m->ev_done, rest + T_DEVSTATE);
+        m->downtime = rest + (m->was_running ? T_DEVSTATE : T_DEVSTATE_STOPPED);
+        sim_schedule_in(h->w, &m->ev_done, m->downtime);
         return;
     }
     m->round_bytes = m->remaining;
@@ -872,9 +876,9 @@ json_t *mig_qmp_query(struct host *h)
         json_object_set_new(r, "status", json_string("completed"));
         json_object_set_new(r, "setup-time", json_integer((json_int_t)m->setup_time_ms));
         json_object_set_new(r, "downtime",
-                            json_integer((T_DEVSTATE + SIM_MS(1) / 2) / SIM_MS(1)));
+                            json_integer((m->downtime + SIM_MS(1) / 2) / SIM_MS(1)));
         json_object_set_new(r, "total-time",
-                            json_integer((m->stop_at + T_DEVSTATE - m->start) / SIM_MS(1)));
+                            json_integer((m->stop_at + m->downtime - m->start) / SIM_MS(1)));
         json_object_set_new(r, "ram", ram_info(m));
         break;
     case MS_FAILED:

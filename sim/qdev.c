@@ -951,10 +951,15 @@ static json_t *pci_dev_info(struct host *h, struct hw_pcidev *d)
     if (d->port) {
         json_t *br = json_object();
         json_t *b = json_object();
-        json_object_set_new(b, "secondary", json_integer(d->port->secbus));
+        json_object_set_new(b, "secondary", json_integer(h->numbered ? d->port->secbus : 0));
         json_object_set_new(b, "number", json_integer(0));
-        json_object_set_new(b, "subordinate", json_integer(d->port->secbus));
+        json_object_set_new(b, "subordinate", json_integer(h->numbered ? d->port->secbus : 0));
         json_object_set_new(br, "bus", b);
+        /* before the firmware numbers the buses, nothing is listed behind */
+        if (!h->numbered) {
+            json_object_set_new(o, "pci_bridge", br);
+            goto rest;
+        }
         json_t *devs = json_array();
         for (unsigned devfn = 0; devfn < 256; devfn++) {
             struct hw_pcidev *c = dev_at(h, d, (uint8_t)devfn);
@@ -964,6 +969,7 @@ static json_t *pci_dev_info(struct host *h, struct hw_pcidev *d)
         json_object_set_new(br, "devices", devs);
         json_object_set_new(o, "pci_bridge", br);
     }
+rest:
     json_object_set_new(o, "qdev_id", json_string(d->id ? d->id : ""));
     json_object_set_new(o, "slot", json_integer(d->devfn >> 3));
     json_t *ci = json_object();

@@ -628,6 +628,17 @@ static void no_link(void **state)
     assert_int_equal(fs_count(s, "Link Up"), 0);
     fs_free(s);
 
+    /* 6.6 and later wait 1 s of jiffies in 1 ms sleeps: ~1.02-1.03 s */
+    s = fs_new_knobs(0, "kernel 6.6\n");
+    fs_probe(s);
+    fs_run(s, SIM_MS(100));
+    s->card = true;
+    fs_notify(s, HW_SLTSTA_PDC | HW_SLTSTA_ABP);
+    fs_run(s, SIM_S(6));
+    t = fs_log_at(s, "Slot(0-1): No link") - fs_log_at(s, "Card present");
+    assert_true(t >= SIM_MS(1020) && t <= SIM_MS(1040));
+    fs_free(s);
+
     /* without link-active reporting: a plain 1100 ms sleep, then the device */
     s = fs_new();
     s->lnkcap = 0;

@@ -140,7 +140,7 @@ struct pciehp_ctrl {
     bool fix_pfd_in_isr;      /* bug 14b: PFD latched in the hard handler (5.16) */
     bool fix_blinkingon_gone; /* bug 12: card gone while BLINKINGON -> OFF */
     bool fix_power_off_link;  /* bug 13: drop DLLSC/PDC caused by power-off */
-    unsigned dllla_step_ms;   /* pcie_wait_for_link poll step */
+    unsigned dllla_step_ms;   /* pcie_wait_for_link poll step: 10 ms, 1 ms from 6.6 */
 
     /* driver state */
     enum pciehp_state state;
@@ -171,6 +171,8 @@ struct pciehp_ctrl {
     sim_time cmd_deadline;    /* uptime at which a command wait times out */
     int cmd_poll_left;        /* pcie_poll_cmd's remaining budget, ms */
     int poll_left;            /* link/presence/vendor-id poll budget, ms */
+    uint64_t link_end;        /* 6.6+: jiffies at which the link wait gives up */
+    bool link_slept;          /* the link poll slept since its last read */
     bool found;               /* pci_bus_check_dev */
     bool core_pending;        /* configure/unconfigure not finished yet */
     int core_err;
@@ -948,14 +950,32 @@ static void ist_run(struct pciehp_ctrl *c)
             }
             /* IMP: G-74 20 ms, then poll DLLLA for up to 1 s */
             c->poll_left = 1000;
+            c->link_slept = false;
+            c->link_end = 0;
             thread_msleep(c, 20, IST_EN_LINK_POLL);
             goto out;
         case IST_EN_LINK_POLL:
+            /* 6.6+ (pcie_wait_for_link_status): 1 ms sleeps until 1 s of
+             * jiffies has passed; before: 10 ms sleeps counted to 1000 */
+            if (c->link_end == 0) /* pcie_wait_for_link_status starts its clock */
+                c->link_end = jiffies(c) + kclock_ms_to_jiffies(1000);
+            if (c->dllla_step_ms == 1 && c->link_slept && jiffies(c) >= c->link_end) {
+                ctrl_log(c, "Slot(%s): No link", c->slot);
+                c->seq_err = -1;
+                c->step = IST_EN_FAIL_POWER;
+                break;
+            }
+            c->link_slept = false;
             if (link_active(c)) {
                 /* IMP: G-74 then a fixed 100 ms */
                 c->poll_left = c->inband_presence_disabled ? 1250 : 1000;
                 thread_msleep(c, 100, c->inband_presence_disabled ? IST_EN_PRESENCE_POLL
                                                                   : IST_EN_DEVICE_POLL);
+                goto out;
+            }
+            if (c->dllla_step_ms == 1) {
+                c->link_slept = true;
+                thread_msleep(c, 1, IST_EN_LINK_POLL);
                 goto out;
             }
             if (c->poll_left <= 0) {
@@ -1213,7 +1233,7 @@ struct pciehp_ctrl *pciehp_probe(struct guest *g, struct kclock *clk,
      * (doc/guest.md says how sure that is). */
     c->fix_blinkingon_gone = kernel_at_least(p, 6, 1);
     c->fix_power_off_link = kernel_at_least(p, 6, 1);
-    c->dllla_step_ms = kernel_at_least(p, 6, 5) ? 1 : 10;
+    c->dllla_step_ms = kernel_at_least(p, 6, 6) ? 1 : 10;
     guest_timer_init(&c->thread, g, thread_fire, "pciehp-irq-thread");
     guest_timer_init(&c->button, g, button_fire, "pciehp-button");
     guest_timer_init(&c->poller, g, poller_fire, "pciehp-poll");

@@ -544,7 +544,8 @@ void gpci_probe_done(struct gpci_dev *pdev, int err)
 {
     struct gpci *p = pdev->g->pci;
     struct gpci_op *op = p->head;
-    SIM_ASSERT(op && op->waiting && op->kind != OP_REMOVE);
+    SIM_ASSERT(op != NULL);
+    SIM_ASSERT(op->waiting && op->kind != OP_REMOVE);
     op->waiting = false;
     if (err < 0) {
         guest_log(p->g, "%s: probe of %s failed with error %d", pdev->drv->name, pdev->name,
@@ -559,7 +560,8 @@ void gpci_remove_done(struct gpci_dev *pdev)
 {
     struct gpci *p = pdev->g->pci;
     struct gpci_op *op = p->head;
-    SIM_ASSERT(op && op->waiting && op->kind == OP_REMOVE);
+    SIM_ASSERT(op != NULL);
+    SIM_ASSERT(op->waiting && op->kind == OP_REMOVE);
     op->waiting = false;
     fn_del(p, SIM_CONTAINER_OF(pdev, struct gpci_fn, pub));
     guest_timer_arm(&p->step, 0);

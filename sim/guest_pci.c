@@ -300,8 +300,20 @@ void gpci_boot_scan(struct guest *g, void (*bus_hook)(void *ctx, struct hw_port 
     struct boot_ctx b = { .p = p };
     hw_for_each_port(g->host, collect_port, &b);
     p->nports = b.nports;
+    /* q35's own functions, which hw.h does not list: the host bridge first,
+     * the ICH9 LPC, AHCI and SMBus functions at 00:1f after the rest of bus 0
+     * (as recorded, with -nodefaults too) */
+    guest_log(g, "pci 0000:00:00.0: [8086:29c0] type 00 class 0x060000");
     b.bus = 0;
     hw_for_each_pci(g->host, add_on_bus, &b);
+    uint32_t ahci = 0xfea00000u - 0x200000u * p->nports + 0x1000u * p->nports;
+    guest_log(g, "pci 0000:00:1f.0: [8086:2918] type 00 class 0x060100");
+    guest_log(g, "pci 0000:00:1f.0: quirk: [io  0x0600-0x067f] claimed by ICH6 ACPI/GPIO/TCO");
+    guest_log(g, "pci 0000:00:1f.2: [8086:2922] type 00 class 0x010601");
+    guest_log(g, "pci 0000:00:1f.2: BAR 4 [io  0xc040-0xc05f]");
+    guest_log(g, "pci 0000:00:1f.2: BAR 5 [mem 0x%08x-0x%08x]", ahci, ahci + 0xfffu);
+    guest_log(g, "pci 0000:00:1f.3: [8086:2930] type 00 class 0x0c0500");
+    guest_log(g, "pci 0000:00:1f.3: BAR 4 [io  0x0700-0x073f]");
     for (unsigned i = 0; i < b.nports; i++) {
         if (bus_hook)
             bus_hook(ctx, b.ports[i]);

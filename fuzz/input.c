@@ -43,9 +43,11 @@ const char *fuzz_dir(void)
     return scratch;
 }
 
-void fuzz_dir_clean(void)
+/* Remove what dir holds, subdirectories included (a fuzz target's own
+ * files: no symlinks are ever made here). */
+static void clean(const char *dir)
 {
-    DIR *d = opendir(fuzz_dir());
+    DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *e;
@@ -53,10 +55,18 @@ void fuzz_dir_clean(void)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char p[PATH_MAX];
-        snprintf(p, sizeof(p), "%s/%s", scratch, e->d_name);
-        unlink(p);
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        if (unlink(p) != 0) {
+            clean(p);
+            rmdir(p);
+        }
     }
     closedir(d);
+}
+
+void fuzz_dir_clean(void)
+{
+    clean(fuzz_dir());
 }
 
 const char *fuzz_file(const char *name, const uint8_t *data, size_t size)

@@ -306,7 +306,9 @@ static void describe_hosts(struct recorder *r, struct bundle *b)
             continue;
         struct host_nic_info nics[32];
         unsigned n = host_nics(hs, nics, 32);
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; i < n && i < 32; i++) {
+            if (!nics[i].qdev_id) /* a NIC without id has no role to record */
+                continue;
             b->devs = sim_xrealloc(b->devs, (b->ndevs + 1) * sizeof(*b->devs));
             struct bundle_device *d = &b->devs[b->ndevs++];
             memset(d, 0, sizeof(*d));

@@ -480,6 +480,10 @@ static sim_time file_stamp(const struct traffic *t)
 static struct capture *capture_get(struct traffic *t, enum obs_host host, bool guest,
                                    const char *point, const char *netdev, enum obs_role role)
 {
+    if (!point) /* a NIC created without id: name its capture by its netdev */
+        point = netdev;
+    if (!point)
+        return NULL;
     for (unsigned i = 0; i < t->ncap; i++) {
         struct capture *c = &t->cap[i];
         if (c->host == host && c->guest == guest && strcmp(c->point, point) == 0)
@@ -685,7 +689,7 @@ void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
     struct host_nic_info nics[MAX_NICS];
     unsigned n = host_nics(h, nics, MAX_NICS);
     for (unsigned i = 0; i < n && i < MAX_NICS; i++)
-        if (strcmp(nics[i].qdev_id, qdev_id) == 0)
+        if (nics[i].qdev_id && qdev_id && strcmp(nics[i].qdev_id, qdev_id) == 0)
             role = nics[i].role;
     if (netdev)
         capture_netdev(t, h, qdev_id, netdev, role, OBS_DIR_FROM_GUEST, f->data, f->caplen,

@@ -63,7 +63,7 @@ const char *host_migration_status(const struct host *h);
  * every NIC, for traffic and for the checker's context.  Fills up to max
  * entries; returns the count. */
 struct host_nic_info {
-    const char *qdev_id;     /* borrowed */
+    const char *qdev_id;     /* borrowed; NULL for a device created without id */
     const char *netdev;      /* netdev id, or NULL */
     enum obs_role role;      /* STANDBY for failover=on virtio-net, PRIMARY for
                                 a device with failover_pair_id, else OTHER */

@@ -464,12 +464,16 @@ static void test_bad_source_stops_the_replay(void **state)
     assert_non_null(strstr(err.msg, "bad.qmp:3:"));
     bundle_free(b);
     b = bundle_new();
-    put("bad.stderr", "qemu-system-x86_64: warning: a\nbin\x01" "ary\n");
-    assert_int_equal(bundle_add(b, BUNDLE_STDERR, OBS_SOURCE, NULL, path_of("bad.stderr"), &err),
+    /* a control byte is what QEMU echoed from its command line: shown as
+     * '?'; a NUL byte makes it a binary file (test_check_cli) */
+    put("odd.stderr", "qemu-system-x86_64: warning: a\nbin\x01" "ary\n");
+    assert_int_equal(bundle_add(b, BUNDLE_STDERR, OBS_SOURCE, NULL, path_of("odd.stderr"), &err),
                      0);
-    assert_int_equal(replay(b, &c, &err), -1);
-    assert_non_null(strstr(err.msg, "bad.stderr:2:4: expected text (QEMU's messages), found byte "
-                                    "0x01 (byte offset 34)"));
+    assert_int_equal(replay(b, &c, &err), 0);
+    bool found = false;
+    for (size_t i = 0; i < c.n; i++)
+        found |= c.r[i].kind == OBS_HOSTLOG && strcmp(c.r[i].what, "bin?ary") == 0;
+    assert_true(found);
     bundle_free(b);
 }
 

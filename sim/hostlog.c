@@ -119,7 +119,14 @@ int hostlog_next(struct hostlog_reader *h, struct obs *o, struct sim_err *err)
             s[--n] = '\0';
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
+            if (c != '\0' && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+                /* QEMU echoes command-line values verbatim, control bytes
+                 * and all ("doesn't take value '...'") */
+                s[i] = '?';
+                h->st.junk_bytes++;
+                continue;
+            }
+            if (c == '\0')
                 return sim_errf(err,
                                 "%s:%llu:%zu: expected text (QEMU's messages), found byte 0x%02x "
                                 "(byte offset %llu)",

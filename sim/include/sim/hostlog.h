@@ -8,8 +8,10 @@
  * fallback (the bundle uses the host's first QMP line, the start of the
  * process, when QEMU prints its start-up warnings) and is marked t_approx.
  *
- * An empty file is valid (QEMU printed nothing).  A line with NUL or other
- * control bytes is an error (byte offset given): stderr is text.
+ * An empty file is valid (QEMU printed nothing).  A NUL byte is an error
+ * (byte offset given): stderr is text, not a binary file.  Other control
+ * bytes are shown as '?' and counted: QEMU echoes command-line values
+ * verbatim in its messages, control bytes included.
  */
 #ifndef SIM_HOSTLOG_H
 #define SIM_HOSTLOG_H
@@ -28,6 +30,7 @@ struct hostlog_stats {
     uint64_t lines;   /* lines passed on */
     uint64_t stamped; /* of which carried a -msg timestamp=on stamp */
     uint64_t blank;   /* blank lines skipped */
+    uint64_t junk_bytes; /* control bytes shown as '?' */
 };
 
 int hostlog_open(const char *path, const char *name, enum obs_host host,

@@ -141,6 +141,16 @@ static size_t parse(const char *trace, struct tf_rec **out)
         file_of(r);
         free(line);
     }
+    /* Stable sort by time: a trace may list its sources one after the other. */
+    for (size_t i = 1; i < n; i++) {
+        struct tf_rec r = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1].t > r.t) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = r;
+    }
     *out = v;
     return n;
 }
@@ -262,6 +272,34 @@ static void feed_frame(struct check *c, struct obs *o, const struct tf_rec *r)
     check_obs(c, o);
 }
 
+/* Is the source of a record given in the context? */
+static bool given(const struct check_ctx *ctx, const struct tf_rec *r)
+{
+    enum spec_source s;
+    switch (r->kind) {
+    case TF_CMD:
+        if (!((ctx->host[r->host].sources >> SPEC_SRC_QMP) & 1))
+            return false;
+        s = SPEC_SRC_QMP_COMMANDS;
+        break;
+    case TF_CON:
+        s = SPEC_SRC_CONSOLE;
+        break;
+    case TF_ERR:
+        s = SPEC_SRC_STDERR;
+        break;
+    case TF_FRAME:
+        s = strncmp(r->rest, "guest ", 6) == 0 ? SPEC_SRC_GUEST_PCAP : SPEC_SRC_HOST_PCAP;
+        break;
+    case TF_END:
+        return true;
+    default:
+        s = SPEC_SRC_QMP;
+        break;
+    }
+    return (ctx->host[r->host].sources >> s) & 1;
+}
+
 struct check *tf_check(const struct check_ctx *ctx, const char *trace, unsigned permute)
 {
     struct tf_rec *v;
@@ -275,6 +313,8 @@ struct check *tf_check(const struct check_ctx *ctx, const char *trace, unsigned 
     bool ended = false;
     for (size_t i = 0; i < n; i++) {
         const struct tf_rec *r = &v[i];
+        if (!given(ctx, r))
+            continue; /* a reader would not have it */
         struct obs o = { .t = r->t, .seq = i + 1, .host = r->host };
         o.origin.file = r->file;
         if (r->kind != TF_FRAME)

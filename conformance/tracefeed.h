@@ -18,7 +18,11 @@
  *   TIME HOST end [truncated]            END of the input
  *   # comment, blank lines
  *
+ * Records of a source the context does not give are not fed (a reader would
+ * not have them).
  * TIME is seconds after the trace epoch (2025-11-25T12:00:00Z), HOST S or T.
+ * Records are fed in time order (a stable sort: lines of equal time keep the
+ * order they are written in).
  * Records get origins as a recorded bundle names them ("source.qmp" line N,
  * "target-guest.log", "source.stderr", "POINT.pcap" record N).
  */

@@ -10,6 +10,7 @@
  */
 #include "check.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,9 @@ int check_verdict_parse(const char *s, enum check_verdict *out)
 bool ck_has(const struct check *c, enum obs_host h, enum spec_source s)
 {
     const struct check_host *ch = &c->ctx.host[h];
+    /* Commands are part of the QMP log: without the log they are not there. */
+    if (s == SPEC_SRC_QMP_COMMANDS && !(ch->sources & (1u << SPEC_SRC_QMP)))
+        return false;
     return ch->present && (ch->sources & (1u << s));
 }
 
@@ -141,6 +145,9 @@ struct check *check_new(const struct check_ctx *ctx)
     if (c->ctx.blackout_bound <= 0)
         c->ctx.blackout_bound = CHECK_DEFAULT_BLACKOUT;
     c->t_first = c->t_last = SIM_TIME_NONE;
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        for (unsigned s = 0; s < SPEC_NSOURCES; s++)
+            c->last[h][s] = SIM_TIME_NONE;
     c->mons = calloc(SPEC_NIDS, sizeof(*c->mons));
     c->results = calloc(SPEC_NIDS, sizeof(*c->results));
     if (!c->mons || !c->results)
@@ -225,6 +232,9 @@ void check_obs(struct check *c, const struct obs *o)
         c->t_first = o->t;
     c->t_last = o->t;
     c->nrecs++;
+    sim_time *last = &c->last[o->host][ck_src(o)];
+    if (*last == SIM_TIME_NONE || o->t > *last)
+        *last = o->t;
     c->cur = o;
     view_pre(c, o);
     struct mon **ms = c->bykind[o->kind];
@@ -535,27 +545,34 @@ int ck_order_cur(const struct check *c, const struct ck_rec *a)
     return ck_order(c, a, &cur);
 }
 
-bool ck_elapsed(const struct check *c, const struct ck_rec *a, sim_time d)
+bool ck_covered_t(const struct check *c, enum obs_host h, enum spec_source s, sim_time t,
+                  sim_time tol)
 {
-    struct ck_rec cur;
-    SIM_ASSERT(c->cur != NULL);
-    ck_keep(&cur, c->cur);
-    sim_time tol = same_file(a, &cur) ? 0 : pair_tol(c, a, &cur);
+    sim_time last = c->last[h][s];
+    if (last == SIM_TIME_NONE || t == SIM_TIME_NONE)
+        return false;
+    tol = sat_add(tol, c->ctx.host[h].tolerance[s] < 0 ? 0 : c->ctx.host[h].tolerance[s]);
     if (tol == CHECK_TOL_UNALIGNED)
         return false;
-    return cur.t - a->t > sat_add(d, tol);
+    return last > sat_add(t, tol);
 }
 
-bool ck_elapsed_unsure(const struct check *c, const struct ck_rec *a, sim_time d)
+bool ck_covered(const struct check *c, enum obs_host h, enum spec_source s, const struct ck_rec *a,
+                sim_time d)
 {
-    struct ck_rec cur;
-    SIM_ASSERT(c->cur != NULL);
-    ck_keep(&cur, c->cur);
-    sim_time tol = same_file(a, &cur) ? 0 : pair_tol(c, a, &cur);
-    if (tol == CHECK_TOL_UNALIGNED)
-        return true;
-    sim_time dt = cur.t - a->t;
-    return dt > d - tol && dt <= sat_add(d, tol);
+    sim_time tol = ck_tol(c, a);
+    if (a->host != h)
+        tol = sat_add(tol, c->ctx.host_skew < 0 ? 0 : c->ctx.host_skew);
+    return ck_covered_t(c, h, s, a->t + d, tol);
+}
+
+bool ck_frames_covered(const struct check *c, sim_time t)
+{
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        if (ck_covered_t(c, (enum obs_host)h, SPEC_SRC_HOST_PCAP, t, 0) ||
+            ck_covered_t(c, (enum obs_host)h, SPEC_SRC_GUEST_PCAP, t, 0))
+            return true;
+    return false;
 }
 
 /* ---- Small helpers ------------------------------------------------------------------ */
@@ -622,4 +639,146 @@ void ck_mac_str(char *buf, size_t n, const uint8_t mac[6])
 {
     snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
              mac[5]);
+}
+
+/* ---- QMP and console helpers (monitor.h) ------------------------------------------ */
+
+static bool qpci_shape(const json_t *ret)
+{
+    if (!json_is_array(ret) || json_array_size(ret) == 0)
+        return false;
+    const json_t *bus = json_array_get(ret, 0);
+    return json_is_object(bus) && json_is_array(json_object_get(bus, "devices")) &&
+           json_object_get(bus, "bus") != NULL;
+}
+
+bool ck_is_qpci(const struct check *c, const struct obs *o)
+{
+    if (o->kind != OBS_QMP_REPLY || o->u.qmp.is_error)
+        return false;
+    if (c->cmd)
+        return strcmp(c->cmd->name, "query-pci") == 0;
+    return qpci_shape(json_object_get(o->u.qmp.json, "return"));
+}
+
+static bool devices_list(const json_t *devices, const char *qdev_id, int depth)
+{
+    size_t i;
+    const json_t *d;
+    if (depth > 16)
+        return false;
+    json_array_foreach(devices, i, d)
+    {
+        const json_t *id = json_object_get(d, "qdev_id");
+        if (json_is_string(id) && strcmp(json_string_value(id), qdev_id) == 0)
+            return true;
+        const json_t *bridge = json_object_get(d, "pci_bridge");
+        if (bridge && devices_list(json_object_get(bridge, "devices"), qdev_id, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+bool ck_qpci_lists(const struct obs *o, const char *qdev_id)
+{
+    const json_t *ret = json_object_get(o->u.qmp.json, "return");
+    size_t i;
+    const json_t *bus;
+    json_array_foreach(ret, i, bus)
+    {
+        if (devices_list(json_object_get(bus, "devices"), qdev_id, 0))
+            return true;
+    }
+    return false;
+}
+
+bool ck_mig_running(const char *status)
+{
+    static const char *const running[] = { "setup",          "wait-unplug",  "active",
+                                           "pre-switchover", "device",       "cancelling",
+                                           "postcopy-active", "postcopy-paused",
+                                           "postcopy-recover" };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(running); i++)
+        if (strcmp(status, running[i]) == 0)
+            return true;
+    return false;
+}
+
+bool ck_nic_mac(const struct obs *o, uint8_t mac[6])
+{
+    if (o->kind != OBS_KLOG)
+        return false;
+    const struct obs_klog *k = &o->u.klog;
+    if (!k->driver[0] || strcmp(k->driver, "virtio_net") == 0 || !k->ifname[0] ||
+        strchr(k->ifname, ':'))
+        return false;
+    if (k->kind != KLOG_NIC_PROBE && k->kind != KLOG_NET_OTHER && k->kind != KLOG_NIC_LINK_UP &&
+        k->kind != KLOG_NIC_LINK_DOWN)
+        return false;
+    return ck_find_mac(k->text, mac);
+}
+
+struct view_dev *ck_primary_appears(struct check *c, const struct obs *o)
+{
+    uint8_t mac[6];
+    struct view_host *vh = &c->view.host[o->host];
+    if (ck_nic_mac(o, mac)) {
+        for (unsigned i = 0; i < vh->ndev; i++) {
+            struct view_dev *d = &vh->dev[i];
+            if (d->role == OBS_ROLE_PRIMARY && d->has_mac && memcmp(d->mac, mac, 6) == 0)
+                return d;
+        }
+        return NULL;
+    }
+    if (!ck_klog(o, KLOG_FO_PRIMARY_REGISTERED))
+        return NULL;
+    struct view_dev *only = NULL;
+    unsigned n = 0;
+    for (unsigned i = 0; i < vh->ndev; i++) {
+        if (vh->dev[i].role == OBS_ROLE_PRIMARY && !vh->dev[i].deleted) {
+            only = &vh->dev[i];
+            n++;
+        }
+    }
+    return n == 1 ? only : NULL;
+}
+
+const char *ck_removal(const struct obs *o)
+{
+    if (o->kind != OBS_KLOG)
+        return NULL;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind == KLOG_FO_PRIMARY_UNREGISTERED || k->kind == KLOG_NIC_REMOVE)
+        return k->ifname[0] ? k->ifname : NULL;
+    return NULL;
+}
+
+bool ck_hidden(struct check *c, enum obs_host h, const struct view_dev *d)
+{
+    if (d->role != OBS_ROLE_PRIMARY || !d->hideable || d->deleted)
+        return false;
+    const struct view_dev *s = view_dev(c, h, d->pair);
+    return s && s->role == OBS_ROLE_STANDBY && !s->negotiated;
+}
+
+void ck_note(struct ck_rec *r, const struct ck_rec *like, enum obs_host h, enum spec_source src,
+             const char *fmt, ...)
+{
+    memset(r, 0, sizeof(*r));
+    r->valid = true;
+    r->host = h;
+    r->src = src;
+    r->kind = src == SPEC_SRC_CONSOLE  ? OBS_KLOG
+              : src == SPEC_SRC_STDERR ? OBS_HOSTLOG
+              : src == SPEC_SRC_QMP    ? OBS_QMP_EVENT
+                                       : OBS_FRAME;
+    r->t = SIM_TIME_NONE;
+    if (like && like->valid) {
+        sim_strlcpy(r->file, like->file, sizeof(r->file));
+        r->t = like->t;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
 }

@@ -56,7 +56,7 @@ static void evt001_end(struct mon *m)
     for (int h = 0; h < OBS_NHOSTS; h++) {
         if (!st->pending[h])
             continue;
-        if (m->c->truncated)
+        if (!ck_covered(m->c, (enum obs_host)h, SPEC_SRC_QMP, &st->cmd[h], 0))
             mon_unsure(m, "the trace ends after a migrate on %s before its MIGRATION event",
                        obs_host_name((enum obs_host)h));
         else
@@ -250,7 +250,7 @@ static void evt005_end(struct mon *m)
     for (int h = 0; h < OBS_NHOSTS; h++) {
         if (!st->pending[h])
             continue;
-        if (m->c->truncated)
+        if (!ck_covered(m->c, (enum obs_host)h, SPEC_SRC_QMP, &st->reply[h], 0))
             mon_unsure(m, "the trace ends before a MIGRATION event confirmed query-migrate's %s",
                        st->status[h]);
         else
@@ -380,4 +380,37 @@ static void evt008_end(struct mon *m)
 
 const struct monitor_def mon_EVT_008 = {
     .kinds = K_QMP, .size = sizeof(struct evt008), .obs = evt008_obs, .end = evt008_end,
+};
+
+/* ---- EVT-009: MIGRATION_PASS counts from 1 --------------------------------------------- */
+
+struct evt009 {
+    int next[OBS_NHOSTS];        /* expected pass, 0 before any setup */
+    struct ck_rec setup[OBS_NHOSTS];
+};
+
+static void evt009_obs(struct mon *m, const struct obs *o) /* IMP: EVT-009 */
+{
+    struct evt009 *st = m->st;
+    enum obs_host h = o->host;
+    const char *s = ck_migration(o);
+    if (s && strcmp(s, "setup") == 0) {
+        st->next[h] = 1;
+        ck_keep(&st->setup[h], o);
+        return;
+    }
+    if (!ck_is_event(o, "MIGRATION_PASS") || st->next[h] == 0)
+        return;
+    if (o->u.qmp.pass == st->next[h]) {
+        mon_pass(m);
+    } else {
+        mon_fail(m, o, "MIGRATION_PASS counts from 1 in each migration: pass %d expected, "
+                       "not %d", st->next[h], o->u.qmp.pass);
+        mon_cite(m, &st->setup[h]);
+    }
+    st->next[h] = o->u.qmp.pass + 1;
+}
+
+const struct monitor_def mon_EVT_009 = {
+    .kinds = K_QMP, .size = sizeof(struct evt009), .obs = evt009_obs,
 };

@@ -56,10 +56,42 @@ struct check {
     char truncated_why[240];
     bool finished;
     sim_time t_first, t_last;/* times of the first and last record */
+    sim_time last[OBS_NHOSTS][SPEC_NSOURCES]; /* latest time seen per source */
     uint64_t nrecs;
 };
 
 extern const struct monitor_def *const monitor_table[SPEC_NIDS];
+
+/* ---- Bounds (doc/catalog.md lists them) ---------------------------------------- */
+
+#define CK_PROMPT SIM_S(1)      /* "at once": a reaction within 1 s */
+#define CK_PLUG SIM_S(30)       /* a plug or re-registration within 30 s */
+#define CK_POLL SIM_MS(250)     /* QEMU's wait-unplug poll */
+#define CK_BLINK SIM_S(5)       /* pciehp's attention-button blink */
+#define CK_BLINK_MAX SIM_S(8)   /* blink plus the removal itself */
+#define CK_GRACE SIM_S(30)      /* QEMU's cancel grace, 120 x 250 ms */
+#define CK_SETTLE SIM_MS(10)    /* a readiness change settles in the datapath */
+
+/* ---- QMP and console helpers ------------------------------------------------------- */
+
+/* A query-pci reply (by its command, else by its shape). */
+bool ck_is_qpci(const struct check *c, const struct obs *o);
+/* Does a query-pci reply list a device with this qdev_id? */
+bool ck_qpci_lists(const struct obs *o, const char *qdev_id);
+/* A migration status in which the migration runs (not none or ended). */
+bool ck_mig_running(const char *status);
+/* A NIC driver console line that reports a MAC address (and the MAC). */
+bool ck_nic_mac(const struct obs *o, uint8_t mac[6]);
+/* The primary device of host o->host that this console line shows
+ * appearing in the guest (its MAC printed by the NIC driver, or a primary
+ * slave registered when the host has one primary), or NULL. */
+struct view_dev *ck_primary_appears(struct check *c, const struct obs *o);
+/* A console line showing a NIC or a primary slave going away: the
+ * interface name, else NULL. */
+const char *ck_removal(const struct obs *o);
+/* Is device d hidden from the guest at this moment (a primary QEMU hides
+ * whose standby has not negotiated on host h)? */
+bool ck_hidden(struct check *c, enum obs_host h, const struct view_dev *d);
 
 /* Kinds of records, for monitor_def.kinds. */
 #define K_QMP                                                                 \
@@ -108,11 +140,22 @@ int ck_order(const struct check *c, const struct ck_rec *a, const struct ck_rec 
 /* The same against the record being dispatched (kept on the fly). */
 int ck_order_cur(const struct check *c, const struct ck_rec *a);
 
-/* True when `d` of time has certainly passed between a and the current
- * record (t_cur - t_a > d + tolerance); false when it certainly has not or
- * cannot be told -- use ck_elapsed_unsure for the latter. */
-bool ck_elapsed(const struct check *c, const struct ck_rec *a, sim_time d);
-bool ck_elapsed_unsure(const struct check *c, const struct ck_rec *a, sim_time d);
+/* Has source s of host h gone on beyond `d` after record a (beyond the
+ * alignment tolerances)?  Then what that source would have shown by
+ * a->t + d certainly did not happen by then.  When it has not, the source
+ * ended (or has not got there yet) and the absence proves nothing. */
+bool ck_covered(const struct check *c, enum obs_host h, enum spec_source s, const struct ck_rec *a,
+                sim_time d);
+/* The same for an absolute instant t with an extra tolerance. */
+bool ck_covered_t(const struct check *c, enum obs_host h, enum spec_source s, sim_time t,
+                  sim_time tol);
+/* Has any capture (host or guest pcap, either host) gone on beyond t? */
+bool ck_frames_covered(const struct check *c, sim_time t);
+
+/* Make an evidence note for something that is missing: it names the host,
+ * the kind of source and its file (from `like` if valid, else none). */
+void ck_note(struct ck_rec *r, const struct ck_rec *like, enum obs_host h, enum spec_source src,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Is a source given for a host (per the context)? */
 bool ck_has(const struct check *c, enum obs_host h, enum spec_source s);

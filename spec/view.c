@@ -353,6 +353,7 @@ static void post_klog(struct check *c, const struct obs *o)
             i->role = OBS_ROLE_MASTER;
             i->registered = k->kind == KLOG_FO_MASTER_REGISTERED;
             i->master[0] = '\0';
+            ck_keep(&i->changed, o);
         }
         return;
     case KLOG_FO_STANDBY_REGISTERED:
@@ -361,12 +362,15 @@ static void post_klog(struct check *c, const struct obs *o)
             i->role = k->kind == KLOG_FO_STANDBY_REGISTERED ? OBS_ROLE_STANDBY : OBS_ROLE_PRIMARY;
             i->registered = true;
             sim_strlcpy(i->master, k->ifname2, sizeof(i->master));
+            ck_keep(&i->changed, o);
         }
         return;
     case KLOG_FO_STANDBY_UNREGISTERED:
     case KLOG_FO_PRIMARY_UNREGISTERED:
-        if ((i = get_if(c, k->ifname)) != NULL)
+        if ((i = get_if(c, k->ifname)) != NULL) {
             i->registered = false;
+            ck_keep(&i->changed, o);
+        }
         return;
     default:
         break;
@@ -378,10 +382,13 @@ static void post_klog(struct check *c, const struct obs *o)
         i->has_mac = true;
         memcpy(i->mac, mac, 6);
     }
-    if (k->kind == KLOG_NIC_LINK_UP)
+    if (k->kind == KLOG_NIC_LINK_UP) {
         i->link_up = true;
-    else if (k->kind == KLOG_NIC_LINK_DOWN || k->kind == KLOG_NIC_REMOVE)
+        ck_keep(&i->link, o);
+    } else if (k->kind == KLOG_NIC_LINK_DOWN || k->kind == KLOG_NIC_REMOVE) {
         i->link_up = false;
+        ck_keep(&i->link, o);
+    }
 }
 
 void view_post(struct check *c, const struct obs *o)
@@ -399,4 +406,55 @@ void view_post(struct check *c, const struct obs *o)
     default:
         break;
     }
+}
+
+/* ---- Primary devices and guest interfaces ----------------------------------------- */
+
+static unsigned count_primaries(struct check *c, enum obs_host h)
+{
+    unsigned n = 0;
+    const struct view_host *vh = &c->view.host[h];
+    for (unsigned i = 0; i < vh->ndev; i++)
+        n += vh->dev[i].role == OBS_ROLE_PRIMARY && !vh->dev[i].deleted;
+    return n;
+}
+
+struct view_if *view_if_of_primary(struct check *c, enum obs_host h, const struct view_dev *p)
+{
+    struct view *v = &c->view;
+    struct view_if *only = NULL;
+    unsigned nprim = 0;
+    for (unsigned k = 0; k < v->nifs; k++) {
+        struct view_if *i = &v->ifs[k];
+        if (i->role != OBS_ROLE_PRIMARY)
+            continue;
+        if (p->has_mac && i->has_mac) {
+            if (memcmp(i->mac, p->mac, 6) == 0)
+                return i;
+            continue; /* another primary's interface */
+        }
+        nprim++;
+        only = i;
+    }
+    return nprim == 1 && count_primaries(c, h) == 1 ? only : NULL;
+}
+
+struct view_dev *view_primary_of_if(struct check *c, enum obs_host h, const struct view_if *i)
+{
+    struct view_host *vh = &c->view.host[h];
+    struct view_dev *only = NULL;
+    unsigned n = 0;
+    for (unsigned k = 0; k < vh->ndev; k++) {
+        struct view_dev *d = &vh->dev[k];
+        if (d->role != OBS_ROLE_PRIMARY || d->deleted)
+            continue;
+        if (i->has_mac && d->has_mac) {
+            if (memcmp(i->mac, d->mac, 6) == 0)
+                return d;
+            continue;
+        }
+        n++;
+        only = d;
+    }
+    return n == 1 && i->role == OBS_ROLE_PRIMARY ? only : NULL;
 }

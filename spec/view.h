@@ -100,6 +100,8 @@ struct view_if {
     char master[16];          /* slaves: the master they are registered on */
     bool registered;          /* master registered / slave enslaved now */
     bool link_up;             /* NIC Link is Up seen, not Down since */
+    struct ck_rec changed;    /* the latest (un)registration line */
+    struct ck_rec link;       /* the latest link up / down / removal line */
 };
 
 struct view {
@@ -126,6 +128,14 @@ struct view_dev *view_pair_of(struct check *c, enum obs_host h, const struct vie
 /* The role of the capture point of a frame (its own role, else the
  * device's of that id on the frame's host). */
 enum obs_role view_frame_role(struct check *c, const struct obs *o);
+/* The guest interface of a primary device of host h: the primary slave
+ * with the device's MAC, else the only primary slave the guest has when the
+ * host has one primary.  NULL when unknown. */
+struct view_if *view_if_of_primary(struct check *c, enum obs_host h, const struct view_dev *p);
+/* The primary device of host h an interface is: by MAC, else the host's only
+ * primary when the interface is a primary slave. */
+struct view_dev *view_primary_of_if(struct check *c, enum obs_host h, const struct view_if *i);
+
 /* A failover standby's MAC (any standby of host h when it is the only one,
  * or the one with that MAC). */
 bool view_is_standby_mac(struct check *c, enum obs_host h, const uint8_t mac[6]);

@@ -1,0 +1,505 @@
+/*
+ * Monitors of area NEG: VIRTIO_NET_F_STANDBY negotiation, host and guest
+ * side -- the virtio specification's MAY (device) and SHOULD (driver), the
+ * MAC requirement, FAILOVER_NEGOTIATED and what follows it in QEMU (the
+ * primary is created, or a warning says it cannot be) and in Linux (the
+ * failover master, then the standby slave).
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "monitor.h"
+
+/* ---- NEG-001: the device acts as standby only after negotiation -------------------- */
+
+static void neg001_obs(struct mon *m, const struct obs *o) /* IMP: NEG-001 */
+{
+    struct check *c = m->c;
+    if (!ck_is_event(o, "UNPLUG_PRIMARY") || !ck_has(c, o->host, SPEC_SRC_CONFIG))
+        return;
+    struct view_dev *p = view_dev(c, o->host, o->u.qmp.device_id);
+    struct view_dev *s = view_pair_of(c, o->host, p);
+    if (!s)
+        return; /* not a primary: MIGS-011 */
+    if (s->negotiated)
+        mon_pass(m);
+    else
+        mon_fail(m, o,
+                 "QEMU acts as standby for '%s' (unplugging primary '%s') only after its "
+                 "driver negotiated VIRTIO_NET_F_STANDBY: no FAILOVER_NEGOTIATED for it on the "
+                 "%s",
+                 s->id, p->id, obs_host_name(o->host));
+}
+
+const struct monitor_def mon_NEG_001 = { .kinds = K_QMP, .obs = neg001_obs };
+
+/* ---- NEG-002: the driver negotiates STANDBY when offered ---------------------------- */
+
+struct neg002 {
+    struct ck_rec pending[OBS_NHOSTS][VIEW_MAX_DEVS]; /* a frame before negotiation */
+};
+
+/* Has standby s negotiated for the guest running on host h? */
+static bool negotiated(struct check *c, enum obs_host h, const struct view_dev *s)
+{
+    if (s->negotiated)
+        return true;
+    if (h == OBS_TARGET) { /* the state came with the migration */
+        const struct view_dev *src = view_dev(c, OBS_SOURCE, s->id);
+        return src && src->negotiated_before_migration;
+    }
+    return false;
+}
+
+static bool guest_ethertype(uint16_t et)
+{
+    return et == 0x0800 || et == 0x86dd || et == 0x0806;
+}
+
+static void neg002_obs(struct mon *m, const struct obs *o) /* IMP: NEG-002 */
+{
+    struct neg002 *st = m->st;
+    struct check *c = m->c;
+    enum obs_host h = o->host;
+    struct view_host *vh = &c->view.host[h];
+    if (!ck_has(c, h, SPEC_SRC_CONFIG))
+        return;
+    if (ck_is_event(o, "FAILOVER_NEGOTIATED")) {
+        struct view_dev *s = view_dev(c, h, o->u.qmp.device_id);
+        if (!s)
+            return;
+        struct ck_rec *p = &st->pending[h][s - vh->dev];
+        if (p->valid) {
+            struct ck_rec ev;
+            ck_keep(&ev, o);
+            int ord = ck_order(c, p, &ev);
+            if (ord > 0) {
+                mon_pass(m);
+            } else if (ord == 0) {
+                mon_unsure(m, "a frame of %s's driver and its FAILOVER_NEGOTIATED cannot be "
+                              "ordered (clock alignment)", s->id);
+            } else {
+                mon_fail_rec(m, p,
+                             "the driver of '%s' negotiates VIRTIO_NET_F_STANDBY (offered: "
+                             "failover=on) before it transmits",
+                             s->id);
+                mon_cite(m, &ev);
+            }
+            p->valid = false;
+        }
+        return;
+    }
+    for (unsigned k = 0; k < vh->ndev; k++) {
+        struct ck_rec *p = &st->pending[h][k];
+        if (p->valid && ck_covered(c, h, SPEC_SRC_QMP, p, 0)) {
+            mon_fail_rec(m, p,
+                         "the driver of '%s' negotiates VIRTIO_NET_F_STANDBY (offered: "
+                         "failover=on) before it transmits; no FAILOVER_NEGOTIATED came",
+                         vh->dev[k].id);
+            p->valid = false;
+        }
+    }
+    struct view_dev *s = NULL;
+    if (ck_is_event(o, "NIC_RX_FILTER_CHANGED")) {
+        const json_t *name = json_object_get(json_object_get(o->u.qmp.json, "data"), "name");
+        s = json_is_string(name) ? view_dev(c, h, json_string_value(name)) : NULL;
+        if (!s || s->role != OBS_ROLE_STANDBY)
+            return;
+        if (negotiated(c, h, s))
+            mon_pass(m);
+        else
+            mon_fail(m, o,
+                     "the driver of '%s' negotiates VIRTIO_NET_F_STANDBY, which the device "
+                     "offers (failover=on), before it sets up its receive filter",
+                     s->id);
+        return;
+    }
+    if (o->kind != OBS_FRAME || o->u.frame.dir != OBS_DIR_FROM_GUEST ||
+        ck_src(o) != SPEC_SRC_HOST_PCAP || !guest_ethertype(o->u.frame.ethertype))
+        return;
+    if (!ck_has(c, h, SPEC_SRC_QMP))
+        return; /* no negotiation to compare with on this host */
+    s = view_dev(c, h, o->u.frame.point);
+    if (!s || s->role != OBS_ROLE_STANDBY)
+        return;
+    if (negotiated(c, h, s)) {
+        mon_pass(m);
+        return;
+    }
+    struct ck_rec *p = &st->pending[h][s - vh->dev];
+    if (!p->valid)
+        ck_keep(p, o);
+}
+
+static void neg002_end(struct mon *m)
+{
+    struct neg002 *st = m->st;
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        for (unsigned k = 0; k < VIEW_MAX_DEVS; k++)
+            if (st->pending[h][k].valid &&
+                !ck_covered(m->c, (enum obs_host)h, SPEC_SRC_QMP, &st->pending[h][k], 0))
+                mon_unsure(m, "the QMP log ends right after a frame of a standby's driver");
+            else if (st->pending[h][k].valid)
+                mon_fail_rec(m, &st->pending[h][k],
+                             "the driver of '%s' negotiates VIRTIO_NET_F_STANDBY (offered: "
+                             "failover=on); it transmitted without ever negotiating it",
+                             m->c->view.host[h].dev[k].id);
+}
+
+const struct monitor_def mon_NEG_002 = {
+    .kinds = K_QMP | K_FRAME, .size = sizeof(struct neg002), .obs = neg002_obs,
+    .end = neg002_end,
+};
+
+/* ---- NEG-003: FAILOVER_NEGOTIATED only for failover=on devices ----------------------- */
+
+static void neg003_obs(struct mon *m, const struct obs *o) /* IMP: NEG-003 */
+{
+    struct check *c = m->c;
+    if (!ck_is_event(o, "FAILOVER_NEGOTIATED") || !ck_has(c, o->host, SPEC_SRC_CONFIG))
+        return;
+    const struct view_dev *s = view_dev(c, o->host, o->u.qmp.device_id);
+    if (s && s->role == OBS_ROLE_STANDBY)
+        mon_pass(m);
+    else
+        mon_fail(m, o,
+                 "FAILOVER_NEGOTIATED names a virtio-net device with failover=on (only those "
+                 "offer VIRTIO_NET_F_STANDBY: H-01); '%s' is %s",
+                 o->u.qmp.device_id, s ? "not one" : "not a device of this host");
+}
+
+const struct monitor_def mon_NEG_003 = { .kinds = K_QMP, .obs = neg003_obs };
+
+/* ---- NEG-004: negotiation creates the stored primary ----------------------------------- */
+
+struct neg004 {
+    struct ck_rec neg[OBS_NHOSTS];    /* a negotiation waiting for query-pci */
+    int primary[OBS_NHOSTS];          /* view index of the primary it must create */
+    bool warned[OBS_NHOSTS];          /* stderr said adding a primary failed */
+};
+
+static void neg004_obs(struct mon *m, const struct obs *o) /* IMP: NEG-004 */
+{
+    struct neg004 *st = m->st;
+    struct check *c = m->c;
+    enum obs_host h = o->host;
+    struct view_host *vh = &c->view.host[h];
+    if (o->kind == OBS_HOSTLOG) {
+        const char *t = o->u.hostlog.text;
+        if (strstr(t, "failover primary device") || strstr(t, "Primary device not found") ||
+            strstr(t, "primary device must"))
+            st->warned[h] = true;
+        return;
+    }
+    if (ck_is_event(o, "FAILOVER_NEGOTIATED")) {
+        if (!ck_has(c, h, SPEC_SRC_CONFIG) || ck_mig_running(vh->status))
+            return; /* during an outgoing migration QEMU cannot add devices (H-57) */
+        const char *sid = o->u.qmp.device_id;
+        int best = -1;
+        for (unsigned k = 0; k < vh->ndev; k++) {
+            const struct view_dev *d = &vh->dev[k];
+            if (d->role == OBS_ROLE_PRIMARY && strcmp(d->pair, sid) == 0 &&
+                (best < 0 || vh->dev[best].deleted))
+                best = (int)k;
+        }
+        if (best < 0)
+            return; /* no primary: NEG-005 */
+        st->primary[h] = best;
+        ck_keep(&st->neg[h], o);
+        st->warned[h] = false;
+        return;
+    }
+    if (!st->neg[h].valid || !ck_is_qpci(c, o))
+        return;
+    if (h == OBS_TARGET && ck_mig_running(vh->status))
+        return; /* bus numbers of a loading destination are not set yet */
+    const struct view_dev *p = &vh->dev[st->primary[h]];
+    if (ck_qpci_lists(o, p->id)) {
+        mon_pass(m);
+    } else if (st->warned[h]) {
+        mon_unsure(m, "primary '%s' is missing after negotiation, and QEMU warned that adding "
+                      "a primary failed", p->id);
+    } else {
+        mon_fail(m, o,
+                 "after FAILOVER_NEGOTIATED of '%s', query-pci lists its primary '%s' (QEMU "
+                 "creates it: H-19, H-21)",
+                 p->pair, p->id);
+        mon_cite(m, &st->neg[h]);
+    }
+    st->neg[h].valid = false;
+}
+
+const struct monitor_def mon_NEG_004 = {
+    .kinds = K_QMP | K_HOSTLOG, .size = sizeof(struct neg004), .obs = neg004_obs,
+};
+
+/* ---- NEG-005: "Primary device not found" --------------------------------------------------- */
+
+struct neg005 {
+    bool need[OBS_NHOSTS];
+    struct ck_rec neg[OBS_NHOSTS];
+    bool seen[OBS_NHOSTS];
+    struct ck_rec first_err[OBS_NHOSTS];
+};
+
+static void neg005_obs(struct mon *m, const struct obs *o) /* IMP: NEG-005 */
+{
+    struct neg005 *st = m->st;
+    struct check *c = m->c;
+    enum obs_host h = o->host;
+    if (o->kind == OBS_HOSTLOG) {
+        if (!st->first_err[h].valid)
+            ck_keep(&st->first_err[h], o);
+        if (strstr(o->u.hostlog.text, "Primary device not found"))
+            st->seen[h] = true;
+        return;
+    }
+    if (!ck_is_event(o, "FAILOVER_NEGOTIATED") || !ck_has(c, h, SPEC_SRC_CONFIG) ||
+        !ck_has(c, h, SPEC_SRC_STDERR) || c->ctx.host[h].qtest)
+        return;
+    const struct view_host *vh = &c->view.host[h];
+    for (unsigned k = 0; k < vh->ndev; k++)
+        if (vh->dev[k].role == OBS_ROLE_PRIMARY && strcmp(vh->dev[k].pair, o->u.qmp.device_id) == 0)
+            return;
+    if (!st->need[h])
+        ck_keep(&st->neg[h], o);
+    st->need[h] = true;
+}
+
+static void neg005_end(struct mon *m)
+{
+    struct neg005 *st = m->st;
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        if (!st->need[h])
+            continue;
+        if (st->seen[h]) {
+            mon_pass(m);
+            continue;
+        }
+        struct ck_rec note;
+        ck_note(&note, &st->first_err[h], (enum obs_host)h, SPEC_SRC_STDERR,
+                "(no line \"Primary device not found\" in the %s stderr)",
+                obs_host_name((enum obs_host)h));
+        mon_fail_rec(m, &st->neg[h],
+                     "QEMU warns \"Primary device not found\" when a standby negotiates and no "
+                     "primary names it (virtio-net-failover.rst 'Hotplug')");
+        mon_cite(m, &note);
+    }
+}
+
+const struct monitor_def mon_NEG_005 = {
+    .kinds = K_QMP | K_HOSTLOG, .size = sizeof(struct neg005), .obs = neg005_obs,
+    .end = neg005_end,
+};
+
+/* ---- NEG-006: a master only after negotiation -------------------------------------------- */
+
+#define NEG006_RING 8
+
+struct neg006 {
+    unsigned nneg[OBS_NHOSTS];                  /* FAILOVER_NEGOTIATED so far */
+    struct ck_rec ring[OBS_NHOSTS][NEG006_RING];/* the latest ones */
+    unsigned nmaster[OBS_NHOSTS];               /* master registrations so far */
+    struct ck_rec pending[OBS_NHOSTS];          /* a master waiting for its event */
+};
+
+/* Negotiations definitely before the line. */
+static unsigned before(struct mon *m, enum obs_host h, const struct ck_rec *line, bool *unsure)
+{
+    struct neg006 *st = m->st;
+    unsigned kept = st->nneg[h] < NEG006_RING ? st->nneg[h] : NEG006_RING;
+    unsigned n = st->nneg[h] - kept;
+    *unsure = false;
+    for (unsigned i = 0; i < kept; i++) {
+        int ord = ck_order(m->c, &st->ring[h][i], line);
+        n += ord < 0;
+        *unsure |= ord == 0;
+    }
+    return n;
+}
+
+static void neg006_obs(struct mon *m, const struct obs *o) /* IMP: NEG-006 */
+{
+    struct neg006 *st = m->st;
+    struct check *c = m->c;
+    enum obs_host h = o->host;
+    if (!ck_has(c, h, SPEC_SRC_QMP) || !ck_has(c, h, SPEC_SRC_CONSOLE))
+        return;
+    if (ck_is_event(o, "FAILOVER_NEGOTIATED")) {
+        ck_keep(&st->ring[h][st->nneg[h] % NEG006_RING], o);
+        st->nneg[h]++;
+        if (st->pending[h].valid) {
+            bool unsure;
+            if (before(m, h, &st->pending[h], &unsure) < st->nmaster[h] && !unsure) {
+                mon_fail_rec(m, &st->pending[h],
+                             "the guest creates a failover master only after negotiating "
+                             "STANDBY: FAILOVER_NEGOTIATED on the %s comes before it (G-02)",
+                             obs_host_name(h));
+            } else if (unsure) {
+                mon_unsure(m, "a master registration and FAILOVER_NEGOTIATED cannot be "
+                              "ordered (clock alignment)");
+            } else {
+                mon_pass(m);
+            }
+            st->pending[h].valid = false;
+        }
+        return;
+    }
+    if (st->pending[h].valid && ck_covered(c, h, SPEC_SRC_QMP, &st->pending[h], 0)) {
+        mon_fail_rec(m, &st->pending[h],
+                     "the guest creates a failover master only after negotiating STANDBY: "
+                     "no FAILOVER_NEGOTIATED on the %s before it (G-02)",
+                     obs_host_name(h));
+        st->pending[h].valid = false;
+    }
+    if (!ck_klog(o, KLOG_FO_MASTER_REGISTERED))
+        return;
+    st->nmaster[h]++;
+    struct ck_rec line;
+    ck_keep(&line, o);
+    bool unsure;
+    unsigned n = before(m, h, &line, &unsure);
+    if (n >= st->nmaster[h])
+        mon_pass(m);
+    else if (st->nneg[h] >= st->nmaster[h] && unsure)
+        mon_unsure(m, "a master registration and FAILOVER_NEGOTIATED cannot be ordered "
+                      "(clock alignment)");
+    else if (!st->pending[h].valid)
+        st->pending[h] = line;
+}
+
+static void neg006_end(struct mon *m)
+{
+    struct neg006 *st = m->st;
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        if (st->pending[h].valid &&
+            !ck_covered(m->c, (enum obs_host)h, SPEC_SRC_QMP, &st->pending[h], 0))
+            mon_unsure(m, "the QMP log ends right after a master registered");
+        else if (st->pending[h].valid)
+            mon_fail_rec(m, &st->pending[h],
+                         "the guest creates a failover master only after negotiating STANDBY: "
+                         "no FAILOVER_NEGOTIATED on the %s before it (G-02)",
+                         obs_host_name((enum obs_host)h));
+}
+
+const struct monitor_def mon_NEG_006 = {
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct neg006), .obs = neg006_obs, .end = neg006_end,
+};
+
+/* ---- NEG-007: the standby registers right after its master ----------------------------- */
+
+#define NEG007_MAX 8
+
+struct neg007 {
+    char master[NEG007_MAX][16];   /* masters waiting for their standby */
+    struct ck_rec line[NEG007_MAX];
+    unsigned n;
+};
+
+static void neg007_drop(struct neg007 *st, unsigned i)
+{
+    st->n--;
+    if (i != st->n) {
+        memcpy(st->master[i], st->master[st->n], sizeof(st->master[0]));
+        st->line[i] = st->line[st->n];
+    }
+}
+
+static void neg007_obs(struct mon *m, const struct obs *o) /* IMP: NEG-007 */
+{
+    struct neg007 *st = m->st;
+    if (o->kind != OBS_KLOG)
+        return;
+    const struct obs_klog *k = &o->u.klog;
+    const char *about = NULL; /* the master a failover line is about */
+    switch (k->kind) {
+    case KLOG_FO_MASTER_REGISTERED:
+        if (st->n < NEG007_MAX) {
+            sim_strlcpy(st->master[st->n], k->ifname, sizeof(st->master[0]));
+            ck_keep(&st->line[st->n], o);
+            st->n++;
+        }
+        return;
+    case KLOG_FO_MASTER_UNREGISTERED:
+        about = k->ifname;
+        break;
+    case KLOG_FO_STANDBY_REGISTERED:
+    case KLOG_FO_STANDBY_UNREGISTERED:
+    case KLOG_FO_PRIMARY_REGISTERED:
+    case KLOG_FO_PRIMARY_UNREGISTERED:
+        about = k->ifname2;
+        break;
+    default:
+        return;
+    }
+    for (unsigned i = 0; i < st->n; i++) {
+        if (strcmp(st->master[i], about) != 0)
+            continue;
+        if (k->kind == KLOG_FO_STANDBY_REGISTERED) {
+            mon_pass(m);
+        } else {
+            mon_fail(m, o,
+                     "right after \"failover master:%s registered\" the virtio netdev "
+                     "registers as its standby slave (G-02)",
+                     about);
+            mon_cite(m, &st->line[i]);
+        }
+        neg007_drop(st, i);
+        return;
+    }
+}
+
+static void neg007_end(struct mon *m)
+{
+    struct neg007 *st = m->st;
+    for (unsigned i = 0; i < st->n; i++) {
+        if (!ck_covered(m->c, st->line[i].host, SPEC_SRC_CONSOLE, &st->line[i], 0))
+            mon_unsure(m, "the console ends right after master %s registered", st->master[i]);
+        else
+            mon_fail_rec(m, &st->line[i],
+                         "a standby slave registers on master %s right after it; none did",
+                         st->master[i]);
+    }
+}
+
+const struct monitor_def mon_NEG_007 = {
+    .kinds = K_KLOG, .size = sizeof(struct neg007), .obs = neg007_obs, .end = neg007_end,
+};
+
+/* ---- NEG-008: the standby uses the device's MAC ------------------------------------------ */
+
+static void neg008_obs(struct mon *m, const struct obs *o) /* IMP: NEG-008 */
+{
+    struct check *c = m->c;
+    const struct obs_frame *f = &o->u.frame;
+    if (f->dir != OBS_DIR_FROM_GUEST || view_frame_role(c, o) != OBS_ROLE_STANDBY)
+        return;
+    enum obs_host h = o->host;
+    const struct view_host *vh = &c->view.host[h];
+    const struct view_dev *s = NULL;
+    if (ck_src(o) == SPEC_SRC_HOST_PCAP) {
+        s = view_dev(c, h, f->point);
+    } else { /* a guest capture: the host's only standby */
+        for (unsigned k = 0; k < vh->ndev; k++) {
+            if (vh->dev[k].role != OBS_ROLE_STANDBY)
+                continue;
+            if (s)
+                return; /* several standbys: the interface is not attributable */
+            s = &vh->dev[k];
+        }
+    }
+    if (!s || !s->has_mac)
+        return;
+    if (memcmp(f->src, s->mac, 6) == 0) {
+        mon_pass(m);
+    } else {
+        char want[24];
+        ck_mac_str(want, sizeof(want), s->mac);
+        mon_fail(m, o,
+                 "the guest sends through standby '%s' with its mac %s as source address "
+                 "(virtio 5.1.4.2: the driver MUST use mac)",
+                 s->id, want);
+    }
+}
+
+const struct monitor_def mon_NEG_008 = { .kinds = K_FRAME, .obs = neg008_obs };

@@ -1,0 +1,299 @@
+/*
+ * Monitors of area PAIR: net_failover's pairing as the guest console shows
+ * it -- which NIC becomes the primary (same MAC), one primary and one
+ * standby per master, slaves only under a registered master, teardown
+ * order, one master per virtio device (G-09..G-35).  The console is one
+ * file per host and the guest moves between them; uptime orders it.
+ */
+#include <string.h>
+
+#include "monitor.h"
+
+/* Guest uptime of a console record (its stamp), else its wall-clock time. */
+static sim_time uptime(const struct obs *o)
+{
+    return o->u.klog.uptime != SIM_TIME_NONE ? o->u.klog.uptime : o->t;
+}
+
+/* ---- PAIR-001: a primary has the standby's MAC ------------------------------------- */
+
+#define PAIR_MAX 16
+
+struct pair001 {
+    char ifname[PAIR_MAX][16];    /* primaries registered, waiting for their MAC line */
+    struct ck_rec line[PAIR_MAX];
+    unsigned n;
+};
+
+static void pair001_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-001 */
+{
+    struct pair001 *st = m->st;
+    struct check *c = m->c;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind == KLOG_FO_PRIMARY_REGISTERED && st->n < PAIR_MAX) {
+        sim_strlcpy(st->ifname[st->n], k->ifname, sizeof(st->ifname[0]));
+        ck_keep(&st->line[st->n], o);
+        st->n++;
+        return;
+    }
+    uint8_t mac[6];
+    bool gone = k->kind == KLOG_FO_PRIMARY_UNREGISTERED;
+    bool has_mac = ck_nic_mac(o, mac);
+    if (!gone && !has_mac)
+        return;
+    for (unsigned i = 0; i < st->n; i++) {
+        if (strcmp(st->ifname[i], k->ifname) != 0)
+            continue;
+        if (gone) {
+            mon_unsure(m, "the driver of %s printed no MAC between its registration and its "
+                          "removal", k->ifname);
+        } else if (view_is_standby_mac(c, o->host, mac)) {
+            mon_pass(m);
+        } else {
+            char got[24];
+            ck_mac_str(got, sizeof(got), mac);
+            mon_fail(m, o,
+                     "net_failover pairs only identical MACs: primary slave %s reports %s, "
+                     "which is no failover standby's MAC (G-17)",
+                     k->ifname, got);
+            mon_cite(m, &st->line[i]);
+        }
+        st->n--;
+        if (i != st->n) {
+            memcpy(st->ifname[i], st->ifname[st->n], sizeof(st->ifname[0]));
+            st->line[i] = st->line[st->n];
+        }
+        return;
+    }
+}
+
+static void pair001_end(struct mon *m)
+{
+    struct pair001 *st = m->st;
+    for (unsigned i = 0; i < st->n; i++)
+        mon_unsure(m, "the driver of primary slave %s printed no MAC", st->ifname[i]);
+}
+
+const struct monitor_def mon_PAIR_001 = {
+    .kinds = K_KLOG, .size = sizeof(struct pair001), .obs = pair001_obs, .end = pair001_end,
+};
+
+/* ---- PAIR-002 / PAIR-003: one slave per role and master ------------------------------ */
+
+static void one_slave(struct mon *m, const struct obs *o, enum klog_kind kind, enum obs_role role,
+                      const char *rule)
+{
+    struct check *c = m->c;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind != kind)
+        return;
+    for (unsigned i = 0; i < c->view.nifs; i++) {
+        const struct view_if *f = &c->view.ifs[i];
+        if (f->role == role && f->registered && strcmp(f->master, k->ifname2) == 0) {
+            mon_fail(m, o,
+                     "a master has one %s slave at a time: %s is still registered on %s (%s)",
+                     obs_role_name(role), f->name, k->ifname2, rule);
+            mon_cite(m, &f->changed);
+            return;
+        }
+    }
+    mon_pass(m);
+}
+
+static void pair002_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-002 */
+{
+    one_slave(m, o, KLOG_FO_PRIMARY_REGISTERED, OBS_ROLE_PRIMARY, "G-20");
+}
+
+const struct monitor_def mon_PAIR_002 = { .kinds = K_KLOG, .obs = pair002_obs };
+
+static void pair003_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-003 */
+{
+    one_slave(m, o, KLOG_FO_STANDBY_REGISTERED, OBS_ROLE_STANDBY, "G-20");
+}
+
+const struct monitor_def mon_PAIR_003 = { .kinds = K_KLOG, .obs = pair003_obs };
+
+/* ---- PAIR-004: slaves under a registered master --------------------------------------- */
+
+struct pair004 {
+    bool any_master; /* the console showed a master registration */
+};
+
+static void pair004_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-004 */
+{
+    struct pair004 *st = m->st;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind == KLOG_FO_MASTER_REGISTERED) {
+        st->any_master = true;
+        return;
+    }
+    if (k->kind != KLOG_FO_STANDBY_REGISTERED && k->kind != KLOG_FO_STANDBY_UNREGISTERED &&
+        k->kind != KLOG_FO_PRIMARY_REGISTERED && k->kind != KLOG_FO_PRIMARY_UNREGISTERED)
+        return;
+    const struct view_if *master = view_if(m->c, k->ifname2);
+    if (master && master->role == OBS_ROLE_MASTER) {
+        if (master->registered) {
+            mon_pass(m);
+        } else {
+            mon_fail(m, o, "slave lines name a registered master; %s was unregistered (G-31)",
+                     k->ifname2);
+            mon_cite(m, &master->changed);
+        }
+    } else if (st->any_master) {
+        mon_fail(m, o, "slave lines name a registered master; %s never registered as one "
+                       "(G-13)", k->ifname2);
+    }
+}
+
+const struct monitor_def mon_PAIR_004 = {
+    .kinds = K_KLOG, .size = sizeof(struct pair004), .obs = pair004_obs,
+};
+
+/* ---- PAIR-005: slaves leave before the master ----------------------------------------- */
+
+static void pair005_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-005 */
+{
+    struct check *c = m->c;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind != KLOG_FO_MASTER_UNREGISTERED)
+        return;
+    for (unsigned i = 0; i < c->view.nifs; i++) {
+        const struct view_if *f = &c->view.ifs[i];
+        if ((f->role == OBS_ROLE_PRIMARY || f->role == OBS_ROLE_STANDBY) && f->registered &&
+            strcmp(f->master, k->ifname) == 0) {
+            mon_fail(m, o,
+                     "master %s unregisters after its slaves; %s slave %s is still registered "
+                     "(G-09, G-35)",
+                     k->ifname, obs_role_name(f->role), f->name);
+            mon_cite(m, &f->changed);
+            return;
+        }
+    }
+    mon_pass(m);
+}
+
+const struct monitor_def mon_PAIR_005 = { .kinds = K_KLOG, .obs = pair005_obs };
+
+/* ---- PAIR-006: a NIC with the standby's MAC becomes the primary -------------------------- */
+
+struct pair006 {
+    char ifname[PAIR_MAX][16]; /* NICs with a standby MAC, not yet enslaved */
+    sim_time up[PAIR_MAX];     /* uptime of their MAC line */
+    struct ck_rec line[PAIR_MAX];
+    unsigned n;
+};
+
+static void pair006_drop(struct pair006 *st, unsigned i)
+{
+    st->n--;
+    if (i != st->n) {
+        memcpy(st->ifname[i], st->ifname[st->n], sizeof(st->ifname[0]));
+        st->up[i] = st->up[st->n];
+        st->line[i] = st->line[st->n];
+    }
+}
+
+static bool master_registered(struct check *c)
+{
+    for (unsigned i = 0; i < c->view.nifs; i++)
+        if (c->view.ifs[i].role == OBS_ROLE_MASTER && c->view.ifs[i].registered)
+            return true;
+    return false;
+}
+
+static void pair006_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-006 */
+{
+    struct pair006 *st = m->st;
+    struct check *c = m->c;
+    const struct obs_klog *k = &o->u.klog;
+    sim_time now = uptime(o);
+    for (unsigned i = 0; i < st->n;) {
+        if (k->kind == KLOG_FO_PRIMARY_REGISTERED && strcmp(k->ifname, st->ifname[i]) == 0) {
+            mon_pass(m);
+            pair006_drop(st, i);
+        } else if (now - st->up[i] > CK_PROMPT) {
+            mon_fail_rec(m, &st->line[i],
+                         "net_failover enslaves a NIC with a failover standby's MAC as primary: "
+                         "%s was not registered within 1 s (G-13, G-17)",
+                         st->ifname[i]);
+            pair006_drop(st, i);
+        } else {
+            i++;
+        }
+    }
+    uint8_t mac[6];
+    if (!ck_nic_mac(o, mac) || !view_is_standby_mac(c, o->host, mac) || !master_registered(c))
+        return;
+    const struct view_if *f = view_if(c, k->ifname);
+    if (f && f->role == OBS_ROLE_PRIMARY && f->registered) {
+        mon_pass(m); /* registered just before (the usual order) */
+        return;
+    }
+    for (unsigned i = 0; i < st->n; i++)
+        if (strcmp(st->ifname[i], k->ifname) == 0)
+            return;
+    if (st->n == PAIR_MAX)
+        return;
+    sim_strlcpy(st->ifname[st->n], k->ifname, sizeof(st->ifname[0]));
+    st->up[st->n] = now;
+    ck_keep(&st->line[st->n], o);
+    st->n++;
+}
+
+static void pair006_end(struct mon *m)
+{
+    struct pair006 *st = m->st;
+    for (unsigned i = 0; i < st->n; i++)
+        mon_unsure(m, "the console ends within 1 s of %s's MAC line", st->ifname[i]);
+}
+
+const struct monitor_def mon_PAIR_006 = {
+    .kinds = K_KLOG, .size = sizeof(struct pair006), .obs = pair006_obs, .end = pair006_end,
+};
+
+/* ---- PAIR-007: one master per virtio device ---------------------------------------------- */
+
+struct pair007 {
+    char dev[PAIR_MAX][48];    /* virtio devices with a registered master */
+    char master[PAIR_MAX][16];
+    struct ck_rec line[PAIR_MAX];
+    unsigned n;
+};
+
+static void pair007_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-007 */
+{
+    struct pair007 *st = m->st;
+    struct check *c = m->c;
+    const struct obs_klog *k = &o->u.klog;
+    if (k->kind != KLOG_FO_MASTER_REGISTERED)
+        return;
+    for (unsigned i = 0; i < st->n; i++) {
+        if (strcmp(st->dev[i], k->dev) != 0)
+            continue;
+        const struct view_if *prev = view_if(c, st->master[i]);
+        if (prev && prev->registered) {
+            mon_fail(m, o,
+                     "a virtio device has one failover master; %s's master %s is still "
+                     "registered (G-02)",
+                     k->dev, st->master[i]);
+            mon_cite(m, &st->line[i]);
+        } else {
+            mon_pass(m);
+        }
+        sim_strlcpy(st->master[i], k->ifname, sizeof(st->master[0]));
+        ck_keep(&st->line[i], o);
+        return;
+    }
+    mon_pass(m);
+    if (st->n == PAIR_MAX)
+        return;
+    sim_strlcpy(st->dev[st->n], k->dev, sizeof(st->dev[0]));
+    sim_strlcpy(st->master[st->n], k->ifname, sizeof(st->master[0]));
+    ck_keep(&st->line[st->n], o);
+    st->n++;
+}
+
+const struct monitor_def mon_PAIR_007 = {
+    .kinds = K_KLOG, .size = sizeof(struct pair007), .obs = pair007_obs,
+};

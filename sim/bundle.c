@@ -895,6 +895,8 @@ static void learn_device_add(struct bundle *b, enum obs_host h, const json_t *j)
     infer_dev(b, h, id, pair ? OBS_ROLE_PRIMARY : standby ? OBS_ROLE_STANDBY : OBS_ROLE_OTHER,
               pair);
     struct bundle_device *d = find_dev(b, h, id);
+    if (d && d->inferred)
+        d->added = true;
     if (d && d->inferred && mac && !d->has_mac && bundle_mac_parse(mac, d->mac) == 0)
         d->has_mac = true;
 }
@@ -1343,10 +1345,17 @@ static int pcap_next_obs(struct src *s, struct sim_err *err)
     fr->role = s->f->role;
     obs_decode_frame(fr);
     const struct bundle *b = s->b;
-    if (b->guest_mac_set && fr->caplen >= 14) {
-        if (memcmp(fr->src, b->guest_mac, 6) == 0)
+    /* The guest's MAC on this netdev: its device's, else the bundle's (two
+     * failover pairs have two MACs). */
+    const uint8_t *gm = b->guest_mac_set ? b->guest_mac : NULL;
+    for (size_t i = 0; fr->point && i < b->ndevs; i++)
+        if (b->devs[i].host == s->f->host && b->devs[i].has_mac &&
+            strcmp(b->devs[i].id, fr->point) == 0)
+            gm = b->devs[i].mac;
+    if (gm && fr->caplen >= 14) {
+        if (memcmp(fr->src, gm, 6) == 0)
             fr->dir = OBS_DIR_FROM_GUEST;
-        else if (memcmp(fr->dst, b->guest_mac, 6) == 0 || is_group(fr->dst))
+        else if (memcmp(fr->dst, gm, 6) == 0 || is_group(fr->dst))
             fr->dir = OBS_DIR_TO_GUEST;
     }
     return 1;

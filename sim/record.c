@@ -302,8 +302,8 @@ static void describe_hosts(struct recorder *r, struct bundle *b)
             continue;
         if (!b->hotplug[h])
             b->hotplug[h] = host_native_hotplug(hs) ? BUNDLE_HOTPLUG_NATIVE : BUNDLE_HOTPLUG_ACPI;
-        if (have_devs)
-            continue;
+        if (have_devs || b->recorded_set[h])
+            continue; /* the caller described this host (its devices at start) */
         struct host_nic_info nics[32];
         unsigned n = host_nics(hs, nics, 32);
         for (unsigned i = 0; i < n && i < 32; i++) {

@@ -76,6 +76,9 @@ struct check_device {
     bool hideable;             /* PRIMARY: a failover=on standby of that id
                                   was realized before it (QEMU hides it until
                                   negotiation); false if created first (H-18) */
+    bool added;                /* not on the command line: created later by a
+                                  device_add (the checker learns whether and
+                                  how from the reply) */
 };
 
 enum check_hotplug {

@@ -122,6 +122,7 @@ void check_ctx_from_bundle(struct check_ctx *ctx, const struct bundle *b, const 
             d->has_mac = bd->has_mac;
             memcpy(d->mac, bd->mac, 6);
             d->hideable = bd->hideable;
+            d->added = bd->added;
         }
     }
 }
@@ -160,6 +161,7 @@ void check_ctx_to_bundle(struct bundle *b, const struct check_ctx *ctx)
             bd->has_mac = d->has_mac;
             memcpy(bd->mac, d->mac, 6);
             bd->hideable = d->hideable;
+            bd->added = d->added;
             if (!b->guest_mac_set && d->role == OBS_ROLE_STANDBY && d->has_mac) {
                 memcpy(b->guest_mac, d->mac, 6);
                 b->guest_mac_set = true;

@@ -14,14 +14,14 @@
 static const struct view_dev *standby(struct check *c, enum obs_host h, const char *id)
 {
     const struct view_dev *d = view_dev(c, h, id);
-    return d && d->role == OBS_ROLE_STANDBY && !d->deleted ? d : NULL;
+    return d && d->role == OBS_ROLE_STANDBY && view_exists(d) ? d : NULL;
 }
 
 static bool any_standby(struct check *c, enum obs_host h)
 {
     const struct view_host *vh = &c->view.host[h];
     for (unsigned i = 0; i < vh->ndev; i++)
-        if (vh->dev[i].role == OBS_ROLE_STANDBY && !vh->dev[i].deleted)
+        if (vh->dev[i].role == OBS_ROLE_STANDBY && view_exists(&vh->dev[i]))
             return true;
     return false;
 }
@@ -133,12 +133,23 @@ static void cfg004_obs(struct mon *m, const struct obs *o) /* IMP: CFG-004 */
     const struct view_dev *p = s ? stored_primary(m->c, o->host, cmd->pair) : NULL;
     if (!p || strcmp(p->id, cmd->dev_id) != 0 || s->negotiated)
         return;
-    if (!o->u.qmp.is_error) {
+    bool dup = o->u.qmp.is_error && strstr(o->u.qmp.error_desc, "Duplicate ID");
+    if (p->configured) { /* its -device options keep the id */
+        if (dup) {
+            mon_pass(m);
+        } else {
+            mon_fail(m, o,
+                     "repeating device_add of '%s', a hidden primary from the command line, "
+                     "fails with \"Duplicate ID '%s' for device\" (qmp_device_add)",
+                     cmd->dev_id, cmd->dev_id);
+            mon_cite(m, &cmd->rec);
+        }
+    } else if (!o->u.qmp.is_error) {
         mon_pass(m);
-    } else if (!user_error(o) || strstr(o->u.qmp.error_desc, "Duplicate")) {
+    } else if (!user_error(o) || dup) {
         mon_fail(m, o,
-                 "repeating device_add of the still hidden primary '%s' succeeds (nothing "
-                 "exists yet to clash with: H-12, H-17)",
+                 "repeating device_add of the still hidden primary '%s' (added by device_add) "
+                 "succeeds: nothing exists yet to clash with (H-12, H-17)",
                  cmd->dev_id);
         mon_cite(m, &cmd->rec);
     }

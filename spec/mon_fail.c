@@ -217,7 +217,7 @@ const struct monitor_def mon_FAIL_002 = {
 
 /* ---- FAIL-003 / FAIL-004: the 30 s bound and its warning ---------------------------------- */
 
-#define FAIL_BOUND (CK_GRACE + CK_POLL + SIM_MS(5) + 120 * SIM_US(500))
+#define FAIL_BOUND (CK_GRACE + CK_POLL + SIM_MS(10) + 120 * SIM_MS(1))
 
 struct fail003 {
     struct mig g;

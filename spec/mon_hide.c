@@ -170,7 +170,7 @@ static void hide003_obs(struct mon *m, const struct obs *o) /* IMP: HIDE-003 */
     if (!cmd->pair[0] || !cmd->has_id || strcmp(cmd->bus, "pcie.0") == 0)
         return;
     const struct view_dev *s = view_dev(c, o->host, cmd->pair);
-    if (!s || s->role != OBS_ROLE_STANDBY || s->deleted || s->negotiated)
+    if (!view_exists(s) || s->role != OBS_ROLE_STANDBY || s->negotiated)
         return;
     const struct view_host *vh = &c->view.host[o->host];
     for (unsigned i = 0; i < vh->ndev; i++) /* a stored primary: CFG-003/CFG-004 */
@@ -369,8 +369,8 @@ static void hide007_end(struct mon *m) /* IMP: HIDE-007 */
         const struct check_host *ch = &c->ctx.host[h];
         for (unsigned i = 0; i < ch->ndev; i++) {
             const struct check_device *d = &ch->dev[i];
-            if (!d->netdev[0] || d->role == OBS_ROLE_OTHER)
-                continue;
+            if (!d->netdev[0] || d->role == OBS_ROLE_OTHER || d->added)
+                continue; /* only devices of the command line exist at start */
             int found = -1;
             for (unsigned k = 0; k < st->n[h]; k++)
                 if (strcmp(st->nopeer[h][k], d->netdev) == 0)

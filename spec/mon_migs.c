@@ -308,7 +308,7 @@ static void migs005_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-005 */
         sim_time d = o->t - st->g.wu.t;
         int64_t polls = d / CK_POLL;
         sim_time rem = d - polls * CK_POLL;
-        sim_time tol = SIM_MS(5) + polls * SIM_US(500);
+        sim_time tol = SIM_MS(10) + polls * SIM_MS(1);
         if (d >= 0 && rem <= tol) {
             mon_pass(m);
         } else {

@@ -259,7 +259,8 @@ static void neg005_obs(struct mon *m, const struct obs *o) /* IMP: NEG-005 */
         return;
     const struct view_host *vh = &c->view.host[h];
     for (unsigned k = 0; k < vh->ndev; k++)
-        if (vh->dev[k].role == OBS_ROLE_PRIMARY && strcmp(vh->dev[k].pair, o->u.qmp.device_id) == 0)
+        if (vh->dev[k].role == OBS_ROLE_PRIMARY && (vh->dev[k].configured || vh->dev[k].added) &&
+            strcmp(vh->dev[k].pair, o->u.qmp.device_id) == 0)
             return;
     if (!st->need[h])
         ck_keep(&st->neg[h], o);

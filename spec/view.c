@@ -31,7 +31,7 @@ static void add_ctx_dev(struct view_host *vh, const struct check_device *d)
     v->has_mac = d->has_mac;
     memcpy(v->mac, d->mac, 6);
     v->hideable = d->hideable;
-    v->configured = true;
+    v->configured = !d->added; /* an added one exists once its device_add succeeds */
 }
 
 void view_init(struct check *c)
@@ -253,7 +253,7 @@ static void added_device(struct check *c, enum obs_host h, const struct view_cmd
     memcpy(d->mac, cmd->mac, 6);
     if (d->role == OBS_ROLE_PRIMARY) {
         const struct view_dev *s = view_dev(c, h, cmd->pair);
-        d->hideable = s && s->role == OBS_ROLE_STANDBY && !s->deleted;
+        d->hideable = s && s->role == OBS_ROLE_STANDBY && view_exists(s);
     }
     d->added = true;
     d->deleted = false;

@@ -120,6 +120,13 @@ void view_pre(struct check *c, const struct obs *o);
 /* After the monitors: apply the record. */
 void view_post(struct check *c, const struct obs *o);
 
+/* Does the device exist in QEMU at this moment (configured at start, or
+ * created by a device_add), not deleted? */
+static inline bool view_exists(const struct view_dev *d)
+{
+    return d && (d->configured || d->added) && !d->deleted;
+}
+
 /* Lookups (NULL when unknown). */
 struct view_dev *view_dev(struct check *c, enum obs_host h, const char *id);
 struct view_if *view_if(struct check *c, const char *name);

@@ -101,6 +101,7 @@ struct bundle_device {
     bool has_mac;
     uint8_t mac[6];
     bool inferred;           /* learnt from the QMP events, not the manifest */
+    bool added;              /* learnt from a device_add: not on the command line */
 };
 
 /*

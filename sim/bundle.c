@@ -449,6 +449,9 @@ static int parse_device(struct mctx *m, struct bundle *b, const json_t *o, size_
     const json_t *hv = json_object_get(o, "hideable");
     if (hv && !json_is_boolean(hv))
         return bad(m, where, "\"hideable\" must be true or false, found %s", json_type_name(hv));
+    const json_t *av = json_object_get(o, "added");
+    if (av && !json_is_boolean(av))
+        return bad(m, where, "\"added\" must be true or false, found %s", json_type_name(av));
     enum obs_role r;
     if (role_parse(role, &r) != 0 || (r != OBS_ROLE_STANDBY && r != OBS_ROLE_PRIMARY &&
                                       r != OBS_ROLE_OTHER))
@@ -464,6 +467,7 @@ static int parse_device(struct mctx *m, struct bundle *b, const json_t *o, size_
     d->has_mac = mac != NULL;
     d->netdev = netdev ? sim_xstrdup(netdev) : NULL;
     d->hideable = json_is_true(hv);
+    d->added = json_is_true(av);
     if (mac)
         memcpy(d->mac, mb, 6);
     return 0;
@@ -744,6 +748,8 @@ static json_t *manifest_json(const struct bundle *b)
             json_object_set_new(o, "netdev", json_string(d->netdev));
         if (d->hideable)
             json_object_set_new(o, "hideable", json_true());
+        if (d->added)
+            json_object_set_new(o, "added", json_true());
         if (d->has_mac) {
             char mac[18];
             bundle_mac_format(mac, d->mac);

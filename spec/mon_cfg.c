@@ -33,7 +33,8 @@ static const struct view_dev *stored_primary(struct check *c, enum obs_host h, c
     const struct view_host *vh = &c->view.host[h];
     for (unsigned i = 0; i < vh->ndev; i++) {
         const struct view_dev *d = &vh->dev[i];
-        if (d->role == OBS_ROLE_PRIMARY && d->hideable && strcmp(d->pair, sid) == 0)
+        if (d->role == OBS_ROLE_PRIMARY && d->hideable && (d->configured || d->added) &&
+            strcmp(d->pair, sid) == 0)
             return d;
     }
     return NULL;

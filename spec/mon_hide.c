@@ -175,7 +175,7 @@ static void hide003_obs(struct mon *m, const struct obs *o) /* IMP: HIDE-003 */
     const struct view_host *vh = &c->view.host[o->host];
     for (unsigned i = 0; i < vh->ndev; i++) /* a stored primary: CFG-003/CFG-004 */
         if (vh->dev[i].role == OBS_ROLE_PRIMARY && vh->dev[i].hideable &&
-            strcmp(vh->dev[i].pair, cmd->pair) == 0)
+            (vh->dev[i].configured || vh->dev[i].added) && strcmp(vh->dev[i].pair, cmd->pair) == 0)
             return;
     const char *d = o->u.qmp.error_desc;
     if (!o->u.qmp.is_error) {

@@ -23,7 +23,8 @@ void cmd_diff_usage(FILE *out)
 {
     fprintf(out,
             "usage: fosim diff A B [--known FILE] [--scenario NAME] [--tolerance TIME]\n"
-            "                      [--relative PERCENT] [--stay-tolerance TIME] [--seed N]\n"
+            "                      [--relative PERCENT] [--stay-tolerance TIME]\n"
+            "                      [--boot-end TIME] [--boot-tolerance TIME] [--seed N]\n"
             "                      [--verbose]\n\n"
             "Compare two runs of one scenario, channel by channel: QMP events and replies\n"
             "per host, the guest's failover/hotplug/NIC console lines, QEMU's stderr, the\n"
@@ -37,6 +38,11 @@ void cmd_diff_usage(FILE *out)
             "  --tolerance TIME      time tolerance of a matched item (default 400ms) ...\n"
             "  --relative PERCENT    ... plus this share of its time (default 3)\n"
             "  --stay-tolerance TIME tolerance of a migration state's stay (default 300ms)\n"
+            "                        plus the relative share\n"
+            "  --boot-end TIME       items before TIME belong to the guest's boot (default:\n"
+            "                        a simulated scenario's first action; else none) ...\n"
+            "  --boot-tolerance TIME ... and get this tolerance (default 2.5s): a real TCG\n"
+            "                        boot's speed follows the host's load\n"
             "  --seed N              seed of a simulated side\n"
             "  --verbose             print the matched items too\n\n"
             "Exit status: 0 no unexplained difference, 1 some, 2 bad input.\n");
@@ -48,6 +54,7 @@ struct side {
     char name[128];       /* scenario name */
     bool simulated;       /* from the simulator (scenario file or fosim bundle) */
     sim_time first_qmp;   /* first source QMP observation, for bundles without t0 */
+    sim_time first_action;/* a simulated scenario's first action: its boot ends there */
 };
 
 static void side_sink(void *ctx, const struct obs *o)
@@ -90,12 +97,30 @@ static int load_bundle(struct side *s, struct sim_err *err)
         sim_strlcpy(s->name, b->scenario, sizeof(s->name));
         s->simulated = strcmp(b->generator, "fosim-record") != 0;
         sim_time t0;
-        if (!provenance_t0(b, &t0))
+        if (b->epoch_set)
+            t0 = b->epoch;
+        else if (!provenance_t0(b, &t0))
             t0 = s->first_qmp != SIM_TIME_NONE ? s->first_qmp : 0;
         diff_run_set_t0(s->run, t0);
+        /* a recording says how it found t = 0 (doc/real.md) */
+        const char *how = b->provenance ? json_string_value(json_object_get(
+                                              json_object_get(b->provenance, "t0"), "how"))
+                                        : NULL;
+        if (how)
+            diff_run_set_uptime_is_t(s->run, strncmp(how, "source guest uptime 0", 21) == 0);
     }
     bundle_free(b);
     return rc;
+}
+
+/* The source starts paused (-S among its QEMU arguments). */
+static bool scn_source_paused(const struct scenario *scn)
+{
+    const struct scn_args *a = &scn->hosts[OBS_SOURCE].argv;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].text, "-S") == 0)
+            return true;
+    return false;
 }
 
 static int simulate(struct side *s, uint64_t seed, bool seed_set, struct sim_err *err)
@@ -112,6 +137,8 @@ static int simulate(struct side *s, uint64_t seed, bool seed_set, struct sim_err
     sim_world_add_sink(r->w, side_sink, s);
     sim_run_go(r);
     diff_run_set_t0(s->run, r->w->epoch);
+    diff_run_set_uptime_is_t(s->run, !scn_source_paused(scn));
+    s->first_action = scn->nactions ? scn->actions[0].at : SIM_TIME_NONE;
     sim_strlcpy(s->name, scn->name, sizeof(s->name));
     s->simulated = true;
     sim_run_free(r);
@@ -123,6 +150,7 @@ static int load_side(struct side *s, uint64_t seed, bool seed_set, struct sim_er
 {
     struct stat st;
     s->first_qmp = SIM_TIME_NONE;
+    s->first_action = SIM_TIME_NONE;
     if (stat(s->path, &st) != 0)
         return sim_errf(err, "%s: no such bundle directory or scenario file", s->path);
     return S_ISDIR(st.st_mode) ? load_bundle(s, err) : simulate(s, seed, seed_set, err);
@@ -150,6 +178,14 @@ int cmd_diff(int argc, char **argv)
             scenario = argv[++i];
         } else if (strcmp(a, "--tolerance") == 0) {
             if (cli_time(a, v, &opt.tol_abs))
+                return EXIT_BADINPUT;
+            i++;
+        } else if (strcmp(a, "--boot-tolerance") == 0) {
+            if (cli_time(a, v, &opt.tol_boot))
+                return EXIT_BADINPUT;
+            i++;
+        } else if (strcmp(a, "--boot-end") == 0) {
+            if (cli_time(a, v, &opt.boot_end))
                 return EXIT_BADINPUT;
             i++;
         } else if (strcmp(a, "--stay-tolerance") == 0) {
@@ -204,6 +240,9 @@ int cmd_diff(int argc, char **argv)
                                              ? (sides[i].simulated ? "sim" : "real")
                                              : (i == 0 ? "a" : "b"));
     opt.known = known;
+    if (opt.boot_end == SIM_TIME_NONE) /* the scenario's first action ends the boot */
+        opt.boot_end = sides[0].first_action != SIM_TIME_NONE ? sides[0].first_action
+                                                              : sides[1].first_action;
     opt.scenario = scenario ? scenario : sides[1].name[0] ? sides[1].name : sides[0].name;
     printf("diff %s (%s) against %s (%s), scenario %s\n", sides[0].path,
            sides[0].simulated ? "simulated" : "recorded", sides[1].path,

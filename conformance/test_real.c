@@ -25,6 +25,7 @@
 #include "sim/bundle.h"
 #include "sim/diff.h"
 #include "sim/expect.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 
@@ -149,6 +150,83 @@ static void expectations_hold(const char *name)
     {                                                                                    \
         (void)state;                                                                     \
         expectations_hold(name);                                                         \
+    }
+REAL_SCENARIOS(X)
+#undef X
+
+/* ---- the simulator against reality --------------------------------------------------- */
+
+static bool source_paused(const struct scenario *s)
+{
+    for (size_t i = 0; i < s->hosts[OBS_SOURCE].argv.n; i++)
+        if (strcmp(s->hosts[OBS_SOURCE].argv.v[i].text, "-S") == 0)
+            return true;
+    return false;
+}
+
+static struct diff_run *load_real(const char *name, const char *label);
+static char *compare_to_text(const struct diff_run *a, const struct diff_run *b,
+                             const struct diff_options *opt, struct diff_result *res);
+
+/* Simulate the scenario, compare it with its recording: every difference
+ * must be explained by conformance/real/known-differences. */
+static void simulator_matches_reality(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "conformance/real/scenarios/%s.fos", name);
+    struct sim_err err = { "" };
+    struct scenario *s = NULL;
+    if (scn_load(path, &s, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    struct sim_run *run = NULL;
+    if (sim_run_new(s, &cfg, &run, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct diff_run *sim = diff_run_new("sim");
+    sim_world_add_sink(run->w, diff_run_sink, sim);
+    sim_run_go(run);
+    diff_run_set_t0(sim, run->w->epoch);
+    diff_run_set_uptime_is_t(sim, !source_paused(s));
+    struct diff_run *real = load_real(name, "real");
+    diff_run_set_uptime_is_t(real, !source_paused(s));
+    struct diff_known *known = NULL;
+    if (diff_known_load("conformance/real/known-differences", &known, &err) != 0) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    struct diff_options opt;
+    diff_options_default(&opt);
+    opt.known = known;
+    opt.scenario = name;
+    opt.boot_end = s->nactions ? s->actions[0].at : SIM_TIME_NONE;
+    struct diff_result res;
+    char *text = compare_to_text(sim, real, &opt, &res);
+    if (res.unexplained) {
+        /* the whole report: cmocka's print_error cuts long messages */
+        fprintf(stderr, "fosim diff %s traces/real/%s --known conformance/real/known-differences:\n%s",
+                path, name, text);
+    }
+    assert_true(res.matched > 10);
+    assert_int_equal(res.unexplained, 0);
+    free(text);
+    diff_known_free(known);
+    diff_run_free(sim);
+    diff_run_free(real);
+    sim_run_free(run);
+    scn_free(s);
+}
+
+/* The simulator's run of each real scenario differs from the recording only
+ * where conformance/real/known-differences says why. */
+#define X(id, name)                                                                      \
+    static void simulator_matches_##id(void **state)                                     \
+    {                                                                                    \
+        (void)state;                                                                     \
+        simulator_matches_reality(name);                                                 \
     }
 REAL_SCENARIOS(X)
 #undef X
@@ -312,6 +390,9 @@ static void known_differences_refuse_bad_lines(void **state)
 
 static const struct CMUnitTest tests[] = {
 #define X(id, name) cmocka_unit_test(expectations_hold_on_##id),
+    REAL_SCENARIOS(X)
+#undef X
+#define X(id, name) cmocka_unit_test(simulator_matches_##id),
     REAL_SCENARIOS(X)
 #undef X
     cmocka_unit_test(diff_of_a_run_with_itself_is_empty),

@@ -41,6 +41,7 @@ static const char *const chan_names[] = {
 
 struct item {
     sim_time t;   /* wall ns */
+    sim_time up;  /* console lines: the guest's uptime stamp, else SIM_TIME_NONE */
     char *key;    /* compared for equality (owned) */
     char *where;  /* "file:line" evidence, or NULL (owned) */
 };
@@ -58,6 +59,7 @@ struct cmd_name {
 struct diff_run {
     char label[24];
     sim_time t0;
+    bool uptime_is_t;                     /* console uptime 0 is t = 0 */
     struct chan ch[OBS_NHOSTS][CH_COUNT]; /* PATH lives in [OBS_SOURCE] */
     struct cmd_name *cmds;                /* command id -> name, for replies */
     size_t ncmds, capcmds;
@@ -83,7 +85,13 @@ struct diff_run *diff_run_new(const char *label)
 {
     struct diff_run *r = sim_xcalloc(1, sizeof(*r));
     sim_strlcpy(r->label, label, sizeof(r->label));
+    r->uptime_is_t = true;
     return r;
+}
+
+void diff_run_set_uptime_is_t(struct diff_run *r, bool yes)
+{
+    r->uptime_is_t = yes;
 }
 
 void diff_run_free(struct diff_run *r)
@@ -131,6 +139,7 @@ static void add(struct diff_run *r, enum obs_host h, enum diff_chan c, const str
     }
     struct item *it = &ch->v[ch->n++];
     it->t = o->t;
+    it->up = o->kind == OBS_KLOG ? o->u.klog.uptime : SIM_TIME_NONE;
     it->key = sim_xstrdup(key);
     it->where = NULL;
     if (o->origin.file) {
@@ -339,6 +348,8 @@ void diff_options_default(struct diff_options *o)
         .tol_abs = SIM_MS(400),
         .tol_rel = 0.03,
         .tol_duration = SIM_MS(300),
+        .boot_end = SIM_TIME_NONE,
+        .tol_boot = SIM_MS(2500),
     };
 }
 
@@ -386,11 +397,38 @@ static void report(struct cmp *c, const char *chan, const char *what, const char
     }
 }
 
-/* Longest common subsequence of two channels, then a walk reporting. */
+/* An item's time since t = 0.  A console line's own stamp is the guest's
+ * uptime, which is t itself where t = 0 is the guest's power-on (both the
+ * simulator and a recording, doc/real.md): it is used rather than the
+ * line's wall-clock time, which a recording can only estimate.  Before
+ * t = 0 (a recording's set-up phase) counts as 0. */
+static sim_time item_t(const struct item *it, const struct diff_run *r, bool use_uptime)
+{
+    sim_time t = use_uptime && it->up != SIM_TIME_NONE ? it->up : it->t - r->t0;
+    return t < 0 ? 0 : t;
+}
+
+static int cmp_key_time(const void *x, const void *y)
+{
+    const struct item *a = x, *b = y;
+    int k = strcmp(a->key, b->key);
+    return k ? k : (a->t > b->t) - (a->t < b->t);
+}
+
+static sim_time tolerance(const struct diff_options *o, sim_time t)
+{
+    return o->tol_abs + (sim_time)(o->tol_rel * (double)(t < 0 ? -t : t));
+}
+
+/* Longest common subsequence of two channels, then a walk reporting.  A
+ * matched item is on time when its time since t = 0, or its time since the
+ * previous matched item of the channel, agrees within the tolerance: so a
+ * late boot shows once (its first line), not on every line after it. */
 static void compare_chan(struct cmp *c, const struct diff_run *a, const struct diff_run *b,
                          const struct chan *ca, const struct chan *cb, const char *name)
 {
     size_t n = ca->n, m = cb->n;
+    bool up = a->uptime_is_t && b->uptime_is_t;
     uint32_t *L = sim_xcalloc((n + 1) * (m + 1), sizeof(*L));
 #define AT(i, j) L[(size_t)(i) * (m + 1) + (j)]
     for (size_t i = n; i-- > 0;)
@@ -400,25 +438,33 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
                            : (AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1));
     size_t i = 0, j = 0;
     char detail[1600], ta[32], tb[32];
+    sim_time p1 = 0, p2 = 0; /* previous matched item's times */
+    size_t *ua = sim_xmalloc((n ? n : 1) * sizeof(*ua)), nua = 0; /* unmatched in a */
+    size_t *ub = sim_xmalloc((m ? m : 1) * sizeof(*ub)), nub = 0; /* unmatched in b */
     while (i < n || j < m) {
         if (i < n && j < m && strcmp(ca->v[i].key, cb->v[j].key) == 0) {
-            /* Before t = 0 is the set-up phase (a recording's QEMU starts
-             * seconds before its guest's clock): compared by order only. */
-            sim_time t1 = ca->v[i].t - a->t0, t2 = cb->v[j].t - b->t0;
-            t1 = t1 < 0 ? 0 : t1;
-            t2 = t2 < 0 ? 0 : t2;
-            sim_time tmax = t1 > t2 ? t1 : t2;
-            sim_time tol = c->opt->tol_abs + (sim_time)(c->opt->tol_rel * (double)tmax);
-            sim_time d = t2 - t1;
+            sim_time t1 = item_t(&ca->v[i], a, up), t2 = item_t(&cb->v[j], b, up);
+            sim_time d = t2 - t1, dgap = (t2 - p2) - (t1 - p1);
+            sim_time tol = tolerance(c->opt, t1 > t2 ? t1 : t2);
+            sim_time tolgap = tolerance(c->opt, t1 - p1);
+            if (c->opt->boot_end != SIM_TIME_NONE && t1 < c->opt->boot_end &&
+                t2 < c->opt->boot_end && tol < c->opt->tol_boot)
+                tol = c->opt->tol_boot; /* the guest's boot: host-load dependent */
+            bool on_time = (d <= tol && d >= -tol) || (dgap <= tolgap && dgap >= -tolgap);
             fmt_t(ta, sizeof(ta), t1);
             fmt_t(tb, sizeof(tb), t2);
             c->res->matched++;
-            if (d > tol || d < -tol) {
-                char dd[32], tt[32];
+            p1 = t1;
+            p2 = t2;
+            if (!on_time) {
+                char dd[32], tt[32], dg[32];
                 fmt_t(dd, sizeof(dd), d);
                 fmt_t(tt, sizeof(tt), tol);
-                snprintf(detail, sizeof(detail), "%s at %s s, %s at %s s (%s s apart, tolerance %s s)",
-                         c->la, ta, c->lb, tb, dd, tt);
+                fmt_t(dg, sizeof(dg), dgap);
+                snprintf(detail, sizeof(detail),
+                         "%s at %s s, %s at %s s (%s s apart, %s s since the previous item; "
+                         "tolerance %s s)",
+                         c->la, ta, c->lb, tb, dd, dg, tt);
                 report(c, name, "timing", ca->v[i].key, detail);
             } else if (c->opt->verbose && c->out) {
                 fprintf(c->out, "  same    %s %s\n      %s at %s s, %s at %s s\n", name,
@@ -427,25 +473,57 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
             i++;
             j++;
         } else if (j >= m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
-            char what[40];
-            fmt_t(ta, sizeof(ta), ca->v[i].t - a->t0);
-            snprintf(what, sizeof(what), "only-in-%s", c->la);
-            snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->la, ta,
-                     ca->v[i].where ? ca->v[i].where : "no origin", c->lb);
-            report(c, name, what, ca->v[i].key, detail);
-            i++;
+            ua[nua++] = i++;
         } else {
-            char what[40];
-            fmt_t(tb, sizeof(tb), cb->v[j].t - b->t0);
-            snprintf(what, sizeof(what), "only-in-%s", c->lb);
-            snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->lb, tb,
-                     cb->v[j].where ? cb->v[j].where : "no origin", c->la);
-            report(c, name, what, cb->v[j].key, detail);
-            j++;
+            ub[nub++] = j++;
         }
     }
 #undef AT
     free(L);
+    /* An item both runs have, but placed differently among the channel's
+     * other items, is one "order" difference, not two "only-in" ones. */
+    for (size_t k = 0; k < nua; k++) {
+        const struct item *x = &ca->v[ua[k]];
+        size_t l = 0;
+        while (l < nub && (ub[l] == SIZE_MAX || strcmp(cb->v[ub[l]].key, x->key) != 0))
+            l++;
+        if (l == nub)
+            continue;
+        const struct item *y = &cb->v[ub[l]];
+        fmt_t(ta, sizeof(ta), item_t(x, a, up));
+        fmt_t(tb, sizeof(tb), item_t(y, b, up));
+        snprintf(detail, sizeof(detail),
+                 "%s at %s s (%s), %s at %s s (%s): in another place among the channel's items",
+                 c->la, ta, x->where ? x->where : "no origin", c->lb, tb,
+                 y->where ? y->where : "no origin");
+        report(c, name, "order", x->key, detail);
+        ua[k] = SIZE_MAX;
+        ub[l] = SIZE_MAX;
+    }
+    for (size_t k = 0; k < nua; k++) {
+        if (ua[k] == SIZE_MAX)
+            continue;
+        char what[40];
+        const struct item *x = &ca->v[ua[k]];
+        fmt_t(ta, sizeof(ta), item_t(x, a, up));
+        snprintf(what, sizeof(what), "only-in-%s", c->la);
+        snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->la, ta,
+                 x->where ? x->where : "no origin", c->lb);
+        report(c, name, what, x->key, detail);
+    }
+    for (size_t l = 0; l < nub; l++) {
+        if (ub[l] == SIZE_MAX)
+            continue;
+        char what[40];
+        const struct item *y = &cb->v[ub[l]];
+        fmt_t(tb, sizeof(tb), item_t(y, b, up));
+        snprintf(what, sizeof(what), "only-in-%s", c->lb);
+        snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->lb, tb,
+                 y->where ? y->where : "no origin", c->la);
+        report(c, name, what, y->key, detail);
+    }
+    free(ua);
+    free(ub);
 }
 
 /* Stay in each MIGRATION state (to the next MIGRATION event), first stay only. */
@@ -482,9 +560,11 @@ static void compare_stays(struct cmp *c, const struct chan *ea, const struct cha
         snprintf(chan, sizeof(chan), "%s.migration", host);
         snprintf(key, sizeof(key), "stay %s", states[s]);
         sim_time d = db - da;
-        if (d > c->opt->tol_duration || d < -c->opt->tol_duration) {
+        sim_time tol = c->opt->tol_duration +
+                       (sim_time)(c->opt->tol_rel * (double)(da > db ? da : db));
+        if (d > tol || d < -tol) {
             char tt[32];
-            fmt_t(tt, sizeof(tt), c->opt->tol_duration);
+            fmt_t(tt, sizeof(tt), tol);
             snprintf(detail, sizeof(detail), "%s %s s, %s %s s (tolerance %s s)", c->la, ta, c->lb,
                      tb, tt);
             report(c, chan, "duration", key, detail);
@@ -511,6 +591,21 @@ void diff_compare(const struct diff_run *a, const struct diff_run *b,
             else
                 snprintf(name, sizeof(name), "%s.%s", obs_host_name((enum obs_host)h),
                          chan_names[ch]);
+            if (ch == CH_ANNOUNCE) {
+                /* announcements go out on every NIC at the same instants:
+                 * compare them per capture role, not interleaved */
+                struct chan sa = a->ch[h][ch], sb = b->ch[h][ch];
+                sa.v = sim_xmalloc((sa.n ? sa.n : 1) * sizeof(*sa.v));
+                sb.v = sim_xmalloc((sb.n ? sb.n : 1) * sizeof(*sb.v));
+                memcpy(sa.v, a->ch[h][ch].v, sa.n * sizeof(*sa.v));
+                memcpy(sb.v, b->ch[h][ch].v, sb.n * sizeof(*sb.v));
+                qsort(sa.v, sa.n, sizeof(*sa.v), cmp_key_time);
+                qsort(sb.v, sb.n, sizeof(*sb.v), cmp_key_time);
+                compare_chan(&c, a, b, &sa, &sb, name);
+                free(sa.v);
+                free(sb.v);
+                continue;
+            }
             compare_chan(&c, a, b, &a->ch[h][ch], &b->ch[h][ch], name);
         }
         compare_stays(&c, &a->ch[h][CH_EVENT], &b->ch[h][CH_EVENT],

@@ -16,9 +16,14 @@
  *
  * Comparing aligns each channel's two sequences (longest common
  * subsequence on the items' keys) and reports every item only one run has,
- * every matched item whose time differs by more than the tolerance, and
- * every migration state whose stay (MIGRATION event to the next) differs
- * by more than the duration tolerance.  Each difference has a one-line
+ * every item both have but in another place among the channel's items
+ * ("order"), every matched item whose time differs by more than the
+ * tolerance both since t = 0 and since the previous matched item of its
+ * channel (so a slower boot shows once), and every migration state whose
+ * stay (MIGRATION event to the next) differs by more than the duration
+ * tolerance.  A
+ * console line's time is its uptime stamp (t itself, doc/real.md) when both
+ * runs started their guest at t = 0.  Each difference has a one-line
  * signature, "<channel> <what> <key>", which a known-differences file
  * matches with globs to explain it.
  */
@@ -46,6 +51,14 @@ void diff_run_set_label(struct diff_run *r, const char *label);
  * times compared).  Set before or after feeding; used when comparing. */
 void diff_run_set_t0(struct diff_run *r, sim_time t0);
 
+/* Whether the guest's console uptime 0 is the run's t = 0 (default true:
+ * the simulator's guest powers on at t = 0, and a recording's t = 0 is the
+ * source guest's uptime 0).  False when the source starts paused (-S): the
+ * guest's clock then starts at `cont` (plus the firmware, for real QEMU).
+ * Console lines are compared by their uptime stamps only when both runs say
+ * true, else by their wall-clock times. */
+void diff_run_set_uptime_is_t(struct diff_run *r, bool yes);
+
 /* The observation sink: pass it to sim_world_add_sink / bundle_replay with
  * the run as ctx.  Only VM 0 is considered. */
 void diff_run_sink(void *ctx, const struct obs *o);
@@ -71,13 +84,17 @@ void diff_known_free(struct diff_known *k);
 struct diff_options {
     sim_time tol_abs;      /* time tolerance of a matched item: tol_abs + tol_rel * t */
     double tol_rel;
-    sim_time tol_duration; /* migration state stays: |a - b| <= this */
+    sim_time tol_duration; /* migration state stays: tol_duration + tol_rel * stay */
+    sim_time boot_end;     /* items before this t (the scenario's first action) belong
+                              to the guest's boot: SIM_TIME_NONE for none */
+    sim_time tol_boot;     /* their tolerance: a TCG boot's speed follows host load */
     const char *scenario;  /* matched against known-differences entries */
     const struct diff_known *known; /* may be NULL */
     bool verbose;          /* also print matched items and durations */
 };
 
-/* Defaults: 0.4 s + 3 % of t for items, 0.3 s for stays (doc/real.md). */
+/* Defaults: 0.4 s + 3 % of t for items, 0.3 s + 3 % for stays, no boot phase,
+ * 2.5 s for boot items once boot_end is set (doc/real.md). */
 void diff_options_default(struct diff_options *o);
 
 struct diff_result {

@@ -597,8 +597,10 @@ void diff_compare(const struct diff_run *a, const struct diff_run *b,
                 struct chan sa = a->ch[h][ch], sb = b->ch[h][ch];
                 sa.v = sim_xmalloc((sa.n ? sa.n : 1) * sizeof(*sa.v));
                 sb.v = sim_xmalloc((sb.n ? sb.n : 1) * sizeof(*sb.v));
-                memcpy(sa.v, a->ch[h][ch].v, sa.n * sizeof(*sa.v));
-                memcpy(sb.v, b->ch[h][ch].v, sb.n * sizeof(*sb.v));
+                if (sa.n)
+                    memcpy(sa.v, a->ch[h][ch].v, sa.n * sizeof(*sa.v));
+                if (sb.n)
+                    memcpy(sb.v, b->ch[h][ch].v, sb.n * sizeof(*sb.v));
                 qsort(sa.v, sa.n, sizeof(*sa.v), cmp_key_time);
                 qsort(sb.v, sb.n, sizeof(*sb.v), cmp_key_time);
                 compare_chan(&c, a, b, &sa, &sb, name);

@@ -215,6 +215,8 @@ static void plan_notes_devices_and_roles(void **state)
     assert_int_equal(b->devs[1].role, OBS_ROLE_PRIMARY);
     assert_string_equal(b->devs[1].pair, "standby0");
     assert_true(b->devs[1].hideable); /* created after its standby */
+    assert_true(b->devs[1].added);     /* by device_add */
+    assert_false(b->devs[0].added);
     assert_string_equal(b->devs[0].netdev, "hs0");
     assert_null(b->devs[1].netdev);
     assert_true(b->guest_mac_set);

@@ -599,7 +599,8 @@ static bool is_nic_driver(const char *d)
 }
 
 static void note(struct bundle *b, enum obs_host host, const char *driver, const char *id,
-                 const char *mac, bool failover, const char *pair, const char *netdev)
+                 const char *mac, bool failover, const char *pair, const char *netdev,
+                 bool added)
 {
     if (!driver || !id || !is_nic_driver(driver))
         return;
@@ -614,6 +615,7 @@ static void note(struct bundle *b, enum obs_host host, const char *driver, const
     d->role = failover ? OBS_ROLE_STANDBY : pair ? OBS_ROLE_PRIMARY : OBS_ROLE_OTHER;
     d->pair = pair ? sim_xstrdup(pair) : NULL;
     d->netdev = netdev ? sim_xstrdup(netdev) : NULL;
+    d->added = added; /* created by a device_add, not on the command line */
     /* QEMU hides a primary created after its failover standby (H-07, H-18) */
     if (pair)
         for (size_t i = 0; i + 1 < b->ndevs; i++)
@@ -661,7 +663,7 @@ void rec_plan_note_device(struct bundle *b, enum obs_host host, const char *dev)
     bool has_pair = keyval_get(dev, "failover_pair_id", pair, sizeof(pair));
     bool has_netdev = keyval_get(dev, "netdev", netdev, sizeof(netdev));
     note(b, host, driver, id, has_mac ? mac : NULL, failover, has_pair ? pair : NULL,
-         has_netdev ? netdev : NULL);
+         has_netdev ? netdev : NULL, false);
 }
 
 void rec_plan_note_device_add(struct bundle *b, enum obs_host host, const char *json)
@@ -681,7 +683,7 @@ void rec_plan_note_device_add(struct bundle *b, enum obs_host host, const char *
          json_string_value(json_object_get(args, "id")),
          json_string_value(json_object_get(args, "mac")), failover,
          json_string_value(json_object_get(args, "failover_pair_id")),
-         json_string_value(json_object_get(args, "netdev")));
+         json_string_value(json_object_get(args, "netdev")), ex != NULL);
     json_decref(j);
 }
 

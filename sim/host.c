@@ -704,16 +704,35 @@ static bool guest_reachable(const struct hw_pcidev *d)
     return port_powered(p);
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+    const struct hw_pcidev *x = *(struct hw_pcidev *const *)a, *y = *(struct hw_pcidev *const *)b;
+    int kx = qdev_bus(x) << 8 | x->devfn, ky = qdev_bus(y) << 8 | y->devfn;
+    return (kx > ky) - (kx < ky);
+}
+
 void hw_for_each_pci(struct host *h, int (*fn)(void *ctx, struct hw_pcidev *d), void *ctx)
 {
-    for (unsigned bus = 0; bus < 256; bus++)
-        for (unsigned devfn = 0; devfn < 256; devfn++)
-            for (struct hw_pcidev *d = h->devs; d; d = d->next)
-                if (qdev_bus(d) == bus && d->devfn == devfn && guest_reachable(d)) {
-                    if (fn(ctx, d))
-                        return;
-                    break;
-                }
+    /* a snapshot in address order: fn may plug or unplug */
+    size_t n = 0, cap = 16;
+    struct hw_pcidev **v = sim_xmalloc(cap * sizeof(*v));
+    for (struct hw_pcidev *d = h->devs; d; d = d->next) {
+        if (!guest_reachable(d))
+            continue;
+        if (n == cap)
+            v = sim_xrealloc(v, (cap *= 2) * sizeof(*v));
+        v[n++] = d;
+    }
+    qsort(v, n, sizeof(*v), cmp_addr);
+    for (size_t i = 0; i < n; i++) {
+        /* still there and reachable? (a callback may have changed the tree) */
+        bool live = false;
+        for (struct hw_pcidev *d = h->devs; d && !live; d = d->next)
+            live = d == v[i];
+        if (live && guest_reachable(v[i]) && fn(ctx, v[i]))
+            break;
+    }
+    free(v);
 }
 
 struct hw_pcidev *hw_pci_lookup(struct host *h, struct hw_pci_addr a)

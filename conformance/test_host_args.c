@@ -101,6 +101,11 @@ static const struct bad bad_args[] = {
     /* H-27: a realized device with failover_pair_id that is not Ethernet */
     { BASE "-device pcie-root-port,id=r2,addr=0x3,failover_pair_id=nobody",
       "t.fos:2:174: -device pcie-root-port,id=r2,addr=0x3,failover_pair_id=nobody: failover primary device is not an Ethernet device" },
+    /* H-26: a realized primary on a conventional PCI bus */
+    { BASE "-device pcie-pci-bridge,id=ppb,addr=0x4 -device e1000e,id=p,bus=ppb,addr=0x1,failover_pair_id=nobody",
+      "t.fos:2:214: -device e1000e,id=p,bus=ppb,addr=0x1,failover_pair_id=nobody: failover primary device must be on PCIExpress bus" },
+    { "-M q35 -nodefaults -device pcie-root-port,id=r -device pcie-pci-bridge,id=b,bus=r",
+      "t.fos:2:60: -device pcie-pci-bridge,id=b,bus=r: fosim models a pcie-pci-bridge on pcie.0 only" },
     /* H-28: multifunction or not function 0 */
     { BASE "-device e1000e,id=p,bus=root1,multifunction=on,failover_pair_id=nobody",
       "t.fos:2:174: -device e1000e,id=p,bus=root1,multifunction=on,failover_pair_id=nobody: failover: primary device must be in its own PCI slot" },
@@ -114,7 +119,7 @@ static const struct bad bad_args[] = {
 static void test_bad_arguments(void **state)
 {
     (void)state;
-    EVIDENCE(H-10, H-12, H-15, H-27, H-28);
+    EVIDENCE(H-10, H-12, H-15, H-26, H-27, H-28);
     int bad = 0;
     for (size_t i = 0; i < SIM_ARRAY_SIZE(bad_args); i++) {
         struct sim_run *r = NULL;

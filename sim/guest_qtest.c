@@ -145,7 +145,7 @@ static int qtest_action(struct guest *g, const struct scn_action *a, bool dry_ru
         hw_virtio_set_status(d, 0);
         return 0;
     }
-    if (!d->parent) {
+    if (!d->parent || !d->parent->port) {
         qtest_note(g, "error", "eject/power: the device is not behind a hotplug slot");
         return 0;
     }

@@ -696,7 +696,7 @@ void host_announce(struct host *h)
 /* The guest can reach the function: realized, behind a powered slot. */
 static bool guest_reachable(const struct hw_pcidev *d)
 {
-    if (!d->parent)
+    if (!d->parent || !d->parent->port)
         return true;
     const struct hw_port *p = d->parent->port;
     if (d->h->native_hotplug && !(p->sltsta & HW_SLTSTA_PDS))

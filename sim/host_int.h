@@ -39,6 +39,7 @@ enum hdrv_id {
     HDRV_E1000E,    /* e1000e */
     HDRV_VFIO,      /* vfio-pci */
     HDRV_VGA,       /* the default VGA of a machine without -nodefaults */
+    HDRV_PCI_BRIDGE,/* pcie-pci-bridge: a conventional PCI bus */
 };
 
 struct hdrv {
@@ -95,7 +96,8 @@ struct hw_pcidev {
     char *id;                 /* qdev id or NULL; owned */
     json_t *opts;             /* the options it was created from; owned */
     bool from_json;
-    struct hw_pcidev *parent; /* the root port it sits behind; NULL = pcie.0 */
+    struct hw_pcidev *parent; /* the bridge it sits behind (a root port or a
+                                 pcie-pci-bridge); NULL = pcie.0 */
     uint8_t devfn;            /* slot << 3 | function on its bus */
     bool multifunction;
     bool hotplugged;          /* created after the machine started */
@@ -113,6 +115,8 @@ struct hw_pcidev {
     bool link_up;             /* NIC link (set_link) */
     struct vnet *vn;          /* virtio-net state, or NULL */
     struct hw_port *port;     /* root port state, or NULL */
+    bool pci_bridge;          /* a pcie-pci-bridge: its bus is conventional PCI */
+    uint8_t secbus;           /* pcie-pci-bridge: its secondary bus number */
 };
 
 /* A pcie-root-port's PCI Express slot (pcie_port.c). */

@@ -32,6 +32,8 @@ static const struct hdrv drivers[] = {
     /* A passed-through Intel X710 VF: what the guest's iavf binds to. */
     { "vfio-pci", HDRV_VFIO, HW_DEV_VFIO, 0x8086, 0x154c, 0x0200, 0x8086, 0x0000,
       "Ethernet controller", NULL, NULL, false, true },
+    { "pcie-pci-bridge", HDRV_PCI_BRIDGE, HW_DEV_OTHER, 0x1b36, 0x000e, 0x0604, 0, 0,
+      "PCI bridge", NULL, NULL, false, false },
     { "VGA", HDRV_VGA, HW_DEV_OTHER, 0x1234, 0x1111, 0x0300, 0x1af4, 0x1100,
       "VGA controller", "vga", "vgabios-stdvga.bin", false, false },
 };
@@ -57,7 +59,7 @@ struct prop {
 };
 
 #define D(x) (1u << HDRV_##x)
-#define ALL_PCI (D(ROOT_PORT) | D(VIRTIO_NET) | D(E1000E) | D(VFIO) | D(VGA))
+#define ALL_PCI (D(ROOT_PORT) | D(VIRTIO_NET) | D(E1000E) | D(VFIO) | D(VGA) | D(PCI_BRIDGE))
 #define NICS (D(VIRTIO_NET) | D(E1000E))
 
 static const struct prop props[] = {
@@ -92,6 +94,8 @@ static const struct prop props[] = {
     { "mem-reserve", P_IGNORED, D(ROOT_PORT) },
     { "pref64-reserve", P_IGNORED, D(ROOT_PORT) },
     { "bus-reserve", P_IGNORED, D(ROOT_PORT) },
+    { "msi", P_IGNORED, D(PCI_BRIDGE) },
+    { "shpc", P_IGNORED, D(PCI_BRIDGE) },
 };
 
 static const struct prop *prop_lookup(const struct hdrv *drv, const char *name)
@@ -443,7 +447,9 @@ struct hw_pcidev *qdev_find(const struct host *h, const char *id)
 
 uint8_t qdev_bus(const struct hw_pcidev *d)
 {
-    return d->parent ? d->parent->port->secbus : 0;
+    if (!d->parent)
+        return 0;
+    return d->parent->port ? d->parent->port->secbus : d->parent->secbus;
 }
 
 void qdev_dev_path(const struct hw_pcidev *d, char *buf, size_t n)
@@ -474,7 +480,7 @@ static int find_bus(struct host *h, const char *path, struct hw_pcidev **parent,
         return 0;
     }
     struct hw_pcidev *d = qdev_find(h, path);
-    if (d && d->port) {
+    if (d && (d->port || d->pci_bridge)) {
         *parent = d;
         return 0;
     }
@@ -491,7 +497,9 @@ static bool bus_hotpluggable(const struct host *h, const struct hw_pcidev *paren
     (void)h;
     /* q35's root bus takes no hotplug; a root port's bus does unless
      * hotplug=off. */
-    return parent && parent->port->hotplug;
+    if (!parent)
+        return false;
+    return parent->port ? parent->port->hotplug : parent->pci_bridge;
 }
 
 static const char *bus_name(const struct hw_pcidev *parent)
@@ -705,6 +713,10 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
         snprintf(err, errlen, "No provided host device");
         return NULL;
     }
+    if (drv->id == HDRV_PCI_BRIDGE && parent) {
+        snprintf(err, errlen, "fosim models a pcie-pci-bridge on pcie.0 only");
+        return NULL;
+    }
     if (drv->id == HDRV_ROOT_PORT && parent) {
         snprintf(err, errlen, "Device '%s' can't go on %s bus", drv->name, "PCIE");
         return NULL;
@@ -734,6 +746,10 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
     /* IMP: H-26, H-27, H-28: pci_qdev_realize's failover checks (every bus
      * here is PCI Express, so H-26 holds by construction) */
     if (dp.pair) {
+        if (parent && parent->pci_bridge) {
+            snprintf(err, errlen, "failover primary device must be on PCIExpress bus");
+            return NULL;
+        }
         if (drv->class_code != 0x0200) {
             snprintf(err, errlen, "failover primary device is not an Ethernet device");
             return NULL;
@@ -783,6 +799,7 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
             d->mac_random = true;
         }
     }
+    d->pci_bridge = drv->id == HDRV_PCI_BRIDGE;
     if (drv->id == HDRV_ROOT_PORT) {
         d->port = sim_xcalloc(1, sizeof(*d->port));
         d->port->dev = d;
@@ -813,10 +830,11 @@ void qdev_hotplug_plug(struct hw_pcidev *d)
     struct host *h = d->h;
     if (!d->parent)
         return;
-    if (h->native_hotplug)
-        port_plug(d->parent->port, d);
-    else
+    if (!h->native_hotplug)
         acpi_pcihp_plug(h, d);
+    else if (d->parent->port)
+        port_plug(d->parent->port, d);
+    /* a pcie-pci-bridge with native hotplug uses SHPC: not modelled */
 }
 
 int qdev_hotplug_unplug_request(struct hw_pcidev *d, char *err, size_t errlen)
@@ -826,9 +844,13 @@ int qdev_hotplug_unplug_request(struct hw_pcidev *d, char *err, size_t errlen)
         snprintf(err, errlen, "Bus 'pcie.0' does not support hotplugging");
         return -1;
     }
-    if (h->native_hotplug)
+    if (!h->native_hotplug)
+        return acpi_pcihp_unplug_request(h, d, err, errlen);
+    if (d->parent->port)
         return port_unplug_request(d->parent->port, d, err, errlen);
-    return acpi_pcihp_unplug_request(h, d, err, errlen);
+    snprintf(err, errlen, "SHPC hot-unplug (a pcie-pci-bridge with native hotplug) is not "
+                          "modelled by fosim");
+    return -1;
 }
 
 int qdev_device_del(struct host *h, const char *id, const char **eclass, char *err,
@@ -912,6 +934,8 @@ void qdev_machine_ready(struct host *h)
         struct hw_pcidev *d = dev_at(h, NULL, (uint8_t)devfn);
         if (d && d->port)
             d->port->secbus = (uint8_t)bus++;
+        else if (d && d->pci_bridge)
+            d->secbus = (uint8_t)bus++;
     }
 }
 
@@ -948,12 +972,13 @@ static json_t *pci_dev_info(struct host *h, struct hw_pcidev *d)
     uint8_t bus = qdev_bus(d);
     json_object_set_new(o, "irq_pin", json_integer(1));
     json_object_set_new(o, "bus", json_integer(bus));
-    if (d->port) {
+    if (d->port || d->pci_bridge) {
+        uint8_t sec = h->numbered ? (d->port ? d->port->secbus : d->secbus) : 0;
         json_t *br = json_object();
         json_t *b = json_object();
-        json_object_set_new(b, "secondary", json_integer(h->numbered ? d->port->secbus : 0));
+        json_object_set_new(b, "secondary", json_integer(sec));
         json_object_set_new(b, "number", json_integer(0));
-        json_object_set_new(b, "subordinate", json_integer(h->numbered ? d->port->secbus : 0));
+        json_object_set_new(b, "subordinate", json_integer(sec));
         json_object_set_new(br, "bus", b);
         /* before the firmware numbers the buses, nothing is listed behind */
         if (!h->numbered) {

@@ -186,7 +186,7 @@ void vnet_migration_setup(struct vnet *vn)
     /* IMP: H-33: without a hotplug handler (a primary on q35's root bus,
      * created before its standby) the unplug fails without an error */
     char err[256];
-    if (!p->parent) {
+    if (!p->parent || !p->parent->port) {
         host_warn(h, "couldn't unplug primary device"); /* IMP: H-35 */
         return;
     }
@@ -231,7 +231,7 @@ void vnet_migration_failed(struct vnet *vn)
         return;
     /* IMP: H-47, H-49: plug back, whether or not the guest finished */
     vn->primary_hidden = false;
-    if (p->parent && h->native_hotplug) {
+    if (p->parent && p->parent->port && h->native_hotplug) {
         struct hw_port *port = p->parent->port;
         if (port->sltsta & HW_SLTSTA_EIS) { /* pre-plug fails: flag stays */
             host_stderr(h, "slot is electromechanically locked");

@@ -740,7 +740,7 @@ static void record_with_fake(struct recording *rc, const char *mode, const char 
     tmp_file(&rc->t, "vmlinuz", "");
     tmp_file(&rc->t, "initrd.gz", "");
     tmp_file(&rc->t, "s.fos", scenario);
-    snprintf(rc->out, sizeof(rc->out), "%s/out", rc->t.dir);
+    snprintf(rc->out, sizeof(rc->out), "%s/new/dirs/out", rc->t.dir); /* parents made */
     snprintf(rc->pidfile, sizeof(rc->pidfile), "%s/fake.pid", rc->t.dir);
     char self[512], rec[600], scn[128], logp[128];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -868,7 +868,7 @@ static void recorder_records_a_run(void **state)
     char dir[128];
     assert_int_equal(sscanf(wd, "work directory %127s", dir), 1);
     assert_int_equal(access(dir, F_OK), -1);
-    assert_null(slurp(rc.t.dir, "out.partial/manifest.json"));
+    assert_null(slurp(rc.t.dir, "new/dirs/out.partial/manifest.json"));
     assert_fake_gone(&rc);
     free(qmp);
     free(man);

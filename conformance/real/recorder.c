@@ -983,6 +983,28 @@ static int check_guest(const char *dir)
     return 0;
 }
 
+/* mkdir -p of the directory that will hold OUTDIR; 0 or -1 (errno set). */
+static int make_parents(const char *outdir)
+{
+    char p[PATH_MAX];
+    sim_strlcpy(p, outdir, sizeof(p));
+    char *slash = strrchr(p, '/');
+    if (!slash || slash == p)
+        return 0;
+    *slash = '\0';
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *c = '/';
+    }
+    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct rec_options opt = {
@@ -1029,6 +1051,12 @@ int main(int argc, char **argv)
     char guest_abs[PATH_MAX];
     if (check_guest(opt.guest_dir) != 0 || !realpath(opt.guest_dir, guest_abs))
         return 2;
+    /* where the bundle goes must be writable before anything starts */
+    if (make_parents(outdir) != 0) {
+        fprintf(stderr, "fosim-record: cannot create the directory of %s: %s\n", outdir,
+                strerror(errno));
+        return 2;
+    }
     opt.guest_dir = guest_abs;
 
     struct sim_err err = { "" };

@@ -402,6 +402,7 @@ struct host *host_new(struct sim_vm *vm, const struct scn_host *cfg, struct sim_
     h->runstate = "prelaunch";
     h->max_bandwidth = 128u << 20;
     h->downtime_limit_ms = 300;
+    h->announce[0] = 50, h->announce[1] = 550, h->announce[2] = 5, h->announce[3] = 100;
     h->mig = mig_new(h);
     char stream[32];
     snprintf(stream, sizeof(stream), "host/%s", obs_host_name(cfg->id));
@@ -633,11 +634,8 @@ void host_notify_virtio_config(struct host *h, struct hw_pcidev *d)
 
 /* ---- RARP self-announcement (net/announce.c) ------------------------------------------ */
 
-/* announce-initial 50 ms, -max 550 ms, -rounds 5, -step 100 ms */
-#define ANN_INITIAL 50
-#define ANN_MAX 550
-#define ANN_ROUNDS 5
-#define ANN_STEP 100
+/* the migration parameters announce-initial (default 50 ms), -max (550 ms),
+ * -rounds (5), -step (100 ms) */
 
 static void announce_once(struct host *h)
 {
@@ -677,18 +675,19 @@ static void announce_fire(struct sim_world *w, struct sim_event *ev)
     (void)w;
     announce_once(h);
     if (--h->announce_round > 0) {
-        int64_t step = ANN_INITIAL + (ANN_ROUNDS - h->announce_round - 1) * ANN_STEP;
-        if (step < 0 || step > ANN_MAX)
-            step = ANN_MAX;
+        int64_t step = h->announce[0] + (h->announce[2] - h->announce_round - 1) * h->announce[3];
+        if (step < 0 || step > h->announce[1])
+            step = h->announce[1];
         sim_schedule_in(h->w, &h->announce_ev, SIM_MS(step));
     }
 }
 
 void host_announce(struct host *h)
 {
-    h->announce_round = ANN_ROUNDS;
+    h->announce_round = (int)h->announce[2];
     sim_cancel(h->w, &h->announce_ev);
-    announce_fire(h->w, &h->announce_ev);
+    if (h->announce_round > 0)
+        announce_fire(h->w, &h->announce_ev);
 }
 
 /* ---- sim/hw.h: PCI functions ------------------------------------------------------------- */

@@ -176,6 +176,7 @@ struct host {
     bool cap_events;            /* migrate capability events */
     uint64_t max_bandwidth;     /* migrate parameter, bytes/s */
     uint64_t downtime_limit_ms;
+    int64_t announce[4];        /* announce-initial, -max, -rounds, -step (ms, count) */
     /* guest */
     const struct hw_guest_ops *gops;
     void *guest;
@@ -279,8 +280,8 @@ bool mig_idle(const struct host *h);  /* migration_is_idle() */
 const char *mig_status(const struct host *h);
 /* QMP commands; each returns the reply's return value (stolen) or NULL
  * with an error (class and text). */
-json_t *mig_qmp_migrate(struct host *h, const char *uri, const char **eclass, char *err,
-                        size_t errlen);
+json_t *mig_qmp_migrate(struct host *h, const char *uri, bool resume, const char **eclass,
+                        char *err, size_t errlen);
 json_t *mig_qmp_cancel(struct host *h);
 json_t *mig_qmp_incoming(struct host *h, const char *uri, const char **eclass, char *err,
                          size_t errlen);

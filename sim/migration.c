@@ -661,11 +661,15 @@ static char *exec_out_file(const char *cmd)
     return *gt ? sim_xstrdup(gt) : NULL;
 }
 
-json_t *mig_qmp_migrate(struct host *h, const char *uri, const char **eclass, char *err,
-                        size_t errlen)
+json_t *mig_qmp_migrate(struct host *h, const char *uri, bool resume, const char **eclass,
+                        char *err, size_t errlen)
 {
     (void)eclass;
     struct mig *m = h->mig;
+    if (resume) {
+        snprintf(err, errlen, "Cannot resume if there is no paused migration");
+        return NULL;
+    }
     if (!mig_idle(h)) {
         snprintf(err, errlen, "There's a migration process in progress");
         return NULL;

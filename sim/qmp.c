@@ -264,7 +264,8 @@ static json_t *cmd_device_del(struct qmp_ctx *c)
 static json_t *cmd_migrate(struct qmp_ctx *c)
 {
     const char *uri = json_string_value(json_object_get(c->args, "uri"));
-    return mig_qmp_migrate(c->h, uri, &c->eclass, c->err, sizeof(c->err));
+    bool resume = json_is_true(json_object_get(c->args, "resume"));
+    return mig_qmp_migrate(c->h, uri, resume, &c->eclass, c->err, sizeof(c->err));
 }
 
 static json_t *cmd_migrate_cancel(struct qmp_ctx *c)
@@ -346,11 +347,59 @@ static json_t *cmd_set_params(struct qmp_ctx *c)
                  "milliseconds");
         return NULL;
     }
+    static const char *const ann[4] = { "announce-initial", "announce-max", "announce-rounds",
+                                        "announce-step" };
+    static const int64_t annmax[4] = { 100000, 100000, 1000, 10000 };
+    for (int i = 0; i < 4; i++) {
+        const json_t *v = json_object_get(c->args, ann[i]);
+        if (v && (json_integer_value(v) < (i == 2 ? 0 : 1) || json_integer_value(v) > annmax[i])) {
+            snprintf(c->err, sizeof(c->err), "Parameter '%s' expects an integer in the range of %d to %lld",
+                     ann[i], i == 2 ? 0 : 1, (long long)annmax[i]);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        if (json_object_get(c->args, ann[i]))
+            h->announce[i] = json_integer_value(json_object_get(c->args, ann[i]));
     if (bw)
         h->max_bandwidth = (uint64_t)json_integer_value(bw);
     if (dl)
         h->downtime_limit_ms = (uint64_t)json_integer_value(dl);
     return json_object();
+}
+
+/* QEMU 7.2's parameters, in its order (real run d). */
+static json_t *cmd_query_params(struct qmp_ctx *c)
+{
+    struct host *h = c->h;
+    json_t *r = json_object();
+    json_object_set_new(r, "cpu-throttle-tailslow", json_false());
+    json_object_set_new(r, "xbzrle-cache-size", json_integer(67108864));
+    json_object_set_new(r, "cpu-throttle-initial", json_integer(20));
+    json_object_set_new(r, "announce-max", json_integer(h->announce[1]));
+    json_object_set_new(r, "decompress-threads", json_integer(2));
+    json_object_set_new(r, "compress-threads", json_integer(8));
+    json_object_set_new(r, "compress-level", json_integer(1));
+    json_object_set_new(r, "multifd-channels", json_integer(2));
+    json_object_set_new(r, "multifd-zstd-level", json_integer(1));
+    json_object_set_new(r, "announce-initial", json_integer(h->announce[0]));
+    json_object_set_new(r, "block-incremental", json_false());
+    json_object_set_new(r, "compress-wait-thread", json_true());
+    json_object_set_new(r, "downtime-limit", json_integer((json_int_t)h->downtime_limit_ms));
+    json_object_set_new(r, "tls-authz", json_string(""));
+    json_object_set_new(r, "multifd-compression", json_string("none"));
+    json_object_set_new(r, "announce-rounds", json_integer(h->announce[2]));
+    json_object_set_new(r, "announce-step", json_integer(h->announce[3]));
+    json_object_set_new(r, "tls-creds", json_string(""));
+    json_object_set_new(r, "multifd-zlib-level", json_integer(1));
+    json_object_set_new(r, "max-cpu-throttle", json_integer(99));
+    json_object_set_new(r, "max-postcopy-bandwidth", json_integer(0));
+    json_object_set_new(r, "tls-hostname", json_string(""));
+    json_object_set_new(r, "throttle-trigger-threshold", json_integer(50));
+    json_object_set_new(r, "max-bandwidth", json_integer((json_int_t)h->max_bandwidth));
+    json_object_set_new(r, "x-checkpoint-delay", json_integer(20000));
+    json_object_set_new(r, "cpu-throttle-increment", json_integer(10));
+    return r;
 }
 
 static json_t *cmd_qom_get(struct qmp_ctx *c)
@@ -457,6 +506,7 @@ static const struct qmp_cmd {
     { "query-migrate", cmd_query_migrate, a_none, 0 },
     { "migrate-set-capabilities", cmd_set_caps, a_caps, 1 },
     { "migrate-set-parameters", cmd_set_params, a_params, SIM_ARRAY_SIZE(a_params) },
+    { "query-migrate-parameters", cmd_query_params, a_none, 0 },
     { "qom-get", cmd_qom_get, a_qom, 2 },
     { "set_link", cmd_set_link, a_link, 2 },
     { "quit", cmd_quit, a_none, 0 },

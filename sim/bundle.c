@@ -1201,6 +1201,10 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
         case BUNDLE_STDERR:
             snprintf(f->clock_note, sizeof(f->clock_note), "%s",
                      f->clock_given ? "given by the manifest" : "host wall clock");
+            if (f->kind == BUNDLE_STDERR && !qf[f->host].present)
+                note(b, "%s: no QMP log for the %s host: lines without a -msg timestamp=on "
+                        "stamp are placed at time 0",
+                     f->name, obs_host_name(f->host));
             break;
         case BUNDLE_PCAP:
             snprintf(f->clock_note, sizeof(f->clock_note), "%s",

@@ -602,16 +602,17 @@ static void setup_fire(struct sim_world *w, struct sim_event *ev)
 /* Find the host listening on the URI's port (tcp) among this VM's hosts. */
 static struct host *find_listener(struct host *h, const char *uri)
 {
-    const char *p = strrchr(uri, ':');
-    if (!p)
-        return NULL;
+    bool tcp = !strncmp(uri, "tcp:", 4);
+    const char *p = tcp ? strrchr(uri, ':') : uri;
     for (int i = 0; i < OBS_NHOSTS; i++) {
         struct host *t = h->vm->hosts[i];
         if (!t || t == h || t->exited || !t->mig->listening || !t->mig->listen_uri)
             continue;
-        const char *q = strrchr(t->mig->listen_uri, ':');
-        if (q && !strncmp(t->mig->listen_uri, "tcp:", 4) && !strcmp(p, q))
-            return t;
+        const char *l = t->mig->listen_uri;
+        if (tcp && !strncmp(l, "tcp:", 4) && !strcmp(p, strrchr(l, ':')))
+            return t; /* the port decides; any address of this machine */
+        if (!tcp && !strcmp(l, uri))
+            return t; /* unix: the same socket path */
     }
     return NULL;
 }
@@ -625,8 +626,15 @@ static void connect_fire(struct sim_world *w, struct sim_event *ev)
         cleanup(m);
         return;
     }
-    if (!strncmp(m->uri, "tcp:", 4)) {
+    if (!strncmp(m->uri, "tcp:", 4) || !strncmp(m->uri, "unix:", 5)) {
         struct host *t = find_listener(h, m->uri);
+        if (!t && m->uri[0] == 'u') {
+            char desc[256];
+            snprintf(desc, sizeof(desc), "Failed to connect to '%s': No such file or directory",
+                     m->uri + 5);
+            fail(m, MS_SETUP, desc);
+            return;
+        }
         if (!t) {
             char desc[256];
             const char *hp = m->uri + 4;
@@ -683,10 +691,6 @@ json_t *mig_qmp_migrate(struct host *h, const char *uri, bool resume, const char
             snprintf(err, errlen, "VFIO device doesn't support migration");
             return NULL;
         }
-    if (strncmp(uri, "tcp:", 4) && strncmp(uri, "exec:", 5) && strncmp(uri, "unix:", 5)) {
-        snprintf(err, errlen, "unknown migration protocol: %s", uri);
-        return NULL;
-    }
     cancel_events(m);
     free(m->uri);
     free(m->file);
@@ -708,9 +712,11 @@ json_t *mig_qmp_migrate(struct host *h, const char *uri, bool resume, const char
     sim_event_init(&m->ev_cleanup, cleanup_fire, "mig-cleanup");
     m->state = m->state == MS_NONE ? MS_NONE : m->state;
     set_state(m, &m->state, m->state, MS_SETUP, "migrate");
-    if (!strncmp(uri, "unix:", 5)) {
-        /* nobody listens on sockets here */
-        m->peer = NULL;
+    if (strncmp(uri, "tcp:", 4) && strncmp(uri, "exec:", 5) && strncmp(uri, "unix:", 5)) {
+        /* qmp_migrate: migrate_prepare moved to setup already */
+        set_state(m, &m->state, MS_SETUP, MS_FAILED, "unknown protocol");
+        snprintf(err, errlen, "Parameter 'uri' expects a valid migration protocol");
+        return NULL;
     }
     sim_schedule_in(h->w, &m->ev_connect, T_CONNECT);
     return json_object();

@@ -146,8 +146,9 @@ void hw_port_sltsta_clear(struct hw_port *p, uint16_t bits);
  * default) instead of native PCIe hotplug. */
 bool hw_acpi_hotplug(struct host *host);
 
-/* Read and clear nothing: the up/down slot bitmaps of the bus selected by
- * bsel (the guest-visible bus number behind a port). */
+/* The up/down slot bitmaps of the bus selected by bsel (the guest-visible
+ * bus number behind a port).  As on QEMU's q35 (not legacy PIIX) reading
+ * clears `up`; `down` stays set until the guest ejects the slot. */
 void hw_acpi_pcihp_status(struct host *host, unsigned bsel, uint32_t *up,
                           uint32_t *down);
 

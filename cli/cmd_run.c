@@ -212,6 +212,12 @@ int cmd_run(int argc, char **argv)
         printf("%14s %-6s %s\n", "time (s)", "host", "observation");
     sim_run_go(r);
     int rc = EXIT_OK;
+    if (sim_run_inputs_ok(r, &err) != 0) { /* an input broke mid-run: no result */
+        fprintf(stderr, "fosim: %s\n", err.msg);
+        record_abort(rec);
+        rc = EXIT_BADINPUT;
+        goto out;
+    }
     if (rec && record_finish(rec, &err) != 0) { /* --record: write the manifest */
         fprintf(stderr, "fosim: %s\n", err.msg);
         rc = EXIT_BADINPUT;

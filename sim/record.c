@@ -346,6 +346,18 @@ struct bundle *record_manifest(struct recorder *r)
     return r->b;
 }
 
+void record_abort(struct recorder *r)
+{
+    struct sim_err ignored;
+    if (!r)
+        return;
+    if (!r->failed) {
+        r->failed = true;
+        sim_errf(&r->err, "%s: recording abandoned", r->dir);
+    }
+    record_finish(r, &ignored);
+}
+
 int record_finish(struct recorder *r, struct sim_err *err)
 {
     static const enum bundle_kind text_kind[3] = { BUNDLE_QMP, BUNDLE_CONSOLE, BUNDLE_STDERR };

@@ -222,6 +222,14 @@ void sim_run_go(struct sim_run *r)
     sim_emit_end(w, r->truncated && r->horizon == SIM_TIME_NONE);
 }
 
+int sim_run_inputs_ok(const struct sim_run *r, struct sim_err *err)
+{
+    for (uint32_t v = 0; v < r->w->nvms; v++)
+        if (r->w->vms[v].traffic && traffic_input_failed(r->w->vms[v].traffic, err) != 0)
+            return -1;
+    return 0;
+}
+
 void sim_run_free(struct sim_run *r)
 {
     if (!r)

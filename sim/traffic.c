@@ -1984,6 +1984,14 @@ static bool compare(int64_t a, enum cmp_op op, int64_t b)
     return false;
 }
 
+int traffic_input_failed(const struct traffic *t, struct sim_err *err)
+{
+    if (!t->failed)
+        return 0;
+    *err = t->fail;
+    return -1;
+}
+
 int traffic_expect(const struct traffic *t, const struct scn_expect *e, char *why, size_t whylen,
                    struct sim_err *err)
 {

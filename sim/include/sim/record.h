@@ -41,4 +41,9 @@ struct bundle *record_manifest(struct recorder *rec);
  * write the manifest.  Frees the recorder in every case. */
 int record_finish(struct recorder *rec, struct sim_err *err);
 
+/* Give up a recording whose run has no result (bad input found mid-run):
+ * close the files and free the recorder without writing the manifest, so
+ * the directory never looks like a complete bundle. */
+void record_abort(struct recorder *rec);
+
 #endif

@@ -47,4 +47,9 @@ void sim_run_go(struct sim_run *r);
 
 void sim_run_free(struct sim_run *r);
 
+/* After sim_run_go: did every input the models read during the run stay
+ * readable?  Returns -1 with the error when one broke (the run has no
+ * result then: the caller reports it and exits 2), else 0. */
+int sim_run_inputs_ok(const struct sim_run *r, struct sim_err *err);
+
 #endif

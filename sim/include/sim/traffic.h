@@ -48,6 +48,11 @@ void traffic_start(struct traffic *t);
 void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
                        const char *netdev, const struct frame *f);
 
+/* A workload's input broke during the run (a replayed pcap that became
+ * unreadable after the up-front check).  Returns -1 with the positioned
+ * error, else 0.  A run with such a failure has no result: exit 2. */
+int traffic_input_failed(const struct traffic *t, struct sim_err *err);
+
 /* Print the per-path and blackout report. */
 void traffic_report(const struct traffic *t, FILE *out);
 

@@ -451,6 +451,16 @@ void host_start(struct host *h)
     for (struct hnetdev *n = h->netdevs; n; n = n->next)
         if (!n->peer)
             host_warn(h, "netdev %s has no peer", n->id);
+    unsigned anon[8] = { 0 };
+    for (struct hw_pcidev *d = h->devs; d; d = d->next) {
+        if (!d->drv->nic || d->netdev)
+            continue;
+        if (d->id) {
+            host_warn(h, "nic %s has no peer", d->id);
+        } else { /* an id-less NIC is named after its model and a count */
+            host_warn(h, "nic %s.%u has no peer", d->drv->name, anon[d->drv->id]++);
+        }
+    }
     qmp_greeting(h);
     if (h->incoming != INCOMING_NONE) {
         h->runstate = "inmigrate";

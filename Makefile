@@ -284,3 +284,13 @@ bench: deps-check $(BENCH)
 
 .PHONY: bench
 -include $(BENCH_OBJ:.o=.d)
+
+# ---- conformance suite (doc/conformance.md) -------------------------------------------
+#
+#   make trace   every mutant against the catalog, the corrupted recordings of
+#                conformance/corrupt and the traceability matrix; fails on a gap
+
+trace: all
+	$(FOSIM) conformance --trace --work $(BUILD)/corrupt
+
+.PHONY: trace

@@ -36,6 +36,8 @@ int cmd_assertions(int argc, char **argv);
 void cmd_assertions_usage(FILE *out);
 int cmd_explain(int argc, char **argv);
 void cmd_explain_usage(FILE *out);
+int cmd_conformance(int argc, char **argv);
+void cmd_conformance_usage(FILE *out);
 int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
 

@@ -19,6 +19,8 @@ static const struct cli_command commands[] = {
       cmd_assertions, cmd_assertions_usage },
     { "explain", "print one assertion in full: source, evidence needed, verdict rules",
       cmd_explain, cmd_explain_usage },
+    { "conformance", "run the scenario catalog: reports, mutants, traceability matrix",
+      cmd_conformance, cmd_conformance_usage },
     { "diff", "compare two runs of a scenario (simulated and real): every difference", cmd_diff,
       cmd_diff_usage },
 };

@@ -364,6 +364,7 @@ static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err
         struct hw_pcidev *d = sim_xcalloc(1, sizeof(*d));
         d->h = h;
         d->drv = vga;
+        d->serial = ++h->dev_serial;
         d->opts = o;
         d->devfn = 1 << 3;
         d->vmstate = true;
@@ -725,22 +726,31 @@ void hw_for_each_pci(struct host *h, int (*fn)(void *ctx, struct hw_pcidev *d), 
     /* a snapshot in address order: fn may plug or unplug */
     size_t n = 0, cap = 16;
     struct hw_pcidev **v = sim_xmalloc(cap * sizeof(*v));
+    uint64_t *serial = sim_xmalloc(cap * sizeof(*serial));
     for (struct hw_pcidev *d = h->devs; d; d = d->next) {
         if (!guest_reachable(d))
             continue;
-        if (n == cap)
-            v = sim_xrealloc(v, (cap *= 2) * sizeof(*v));
+        if (n == cap) {
+            cap *= 2;
+            v = sim_xrealloc(v, cap * sizeof(*v));
+        }
         v[n++] = d;
     }
     qsort(v, n, sizeof(*v), cmp_addr);
+    serial = sim_xrealloc(serial, (n ? n : 1) * sizeof(*serial));
+    for (size_t i = 0; i < n; i++)
+        serial[i] = v[i]->serial;
     for (size_t i = 0; i < n; i++) {
-        /* still there and reachable? (a callback may have changed the tree) */
-        bool live = false;
+        /* still there and reachable? (a callback may have changed the tree;
+         * serials are never reused, so a freed device cannot be mistaken) */
+        struct hw_pcidev *live = NULL;
         for (struct hw_pcidev *d = h->devs; d && !live; d = d->next)
-            live = d == v[i];
-        if (live && guest_reachable(v[i]) && fn(ctx, v[i]))
+            if (d->serial == serial[i])
+                live = d;
+        if (live && guest_reachable(live) && fn(ctx, live))
             break;
     }
+    free(serial);
     free(v);
 }
 

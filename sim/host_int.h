@@ -115,6 +115,7 @@ struct hw_pcidev {
     bool link_up;             /* NIC link (set_link) */
     struct vnet *vn;          /* virtio-net state, or NULL */
     struct hw_port *port;     /* root port state, or NULL */
+    uint64_t serial;          /* unique in its host, never reused */
     bool pci_bridge;          /* a pcie-pci-bridge: its bus is conventional PCI */
     uint8_t secbus;           /* pcie-pci-bridge: its secondary bus number */
 };
@@ -157,6 +158,7 @@ struct host {
     struct hnetdev *netdevs;
     unsigned mac_index;         /* qemu_macaddr_default_if_unset */
     uint64_t reg_seq;           /* listener/notifier registration counter */
+    uint64_t dev_serial;        /* last device serial handed out */
     bool machine_ready;         /* after host_start: device_add is a hotplug */
     char **cl_hidden;           /* ids of command-line -device (keyval) that were hidden */
     unsigned ncl_hidden;

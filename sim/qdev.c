@@ -763,6 +763,7 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
     d->h = h;
     d->drv = drv;
     d->id = id ? sim_xstrdup(id) : NULL;
+    d->serial = ++h->dev_serial;
     d->opts = json_deep_copy(opts);
     d->from_json = from_json;
     d->parent = parent;

@@ -1,60 +1,60 @@
 /*
- * The benchmark's view of the checker: the assertion engine (spec/check.h)
- * with the context `fosim check` would give it for the bundle.
+ * The checker's path in the benchmark's process: bundle reader, merge and
+ * the assertion engine (spec/check.h) with the context `fosim check` gives
+ * it, counting the frames the engine is fed.
  */
 #include "bench_check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "check_bundle.h"
+#include "sim/bundle.h"
 
-struct bench_engine {
+struct counting {
     struct check *chk;
     uint64_t frames;
 };
 
-struct bench_engine *bench_engine_new(const struct bundle *b)
+static void counting_sink(void *ctx, const struct obs *o)
 {
+    struct counting *c = ctx;
+    c->frames += o->kind == OBS_FRAME;
+    check_obs(c->chk, o);
+}
+
+uint64_t bench_checker_frames(const char *dir)
+{
+    struct bundle *b = NULL;
+    struct sim_err err = { "" };
     struct check_ctx *ctx = calloc(1, sizeof(*ctx));
-    struct bench_engine *e = calloc(1, sizeof(*e));
-    if (!ctx || !e) {
-        free(ctx);
-        free(e);
-        return NULL;
+    struct counting c = { NULL, 0 };
+    uint64_t frames = 0;
+    if (!ctx) {
+        fprintf(stderr, "fosim-bench: out of memory\n");
+        return 0;
+    }
+    if (bundle_open(dir, &b, &err) != 0 || bundle_prepare(b, &err) != 0) {
+        fprintf(stderr, "fosim-bench: %s\n", err.msg);
+        goto out_free;
     }
     check_ctx_from_bundle(ctx, b, "bench");
-    e->chk = check_new(ctx);
-    free(ctx);
-    if (!e->chk) {
-        free(e);
-        return NULL;
+    c.chk = check_new(ctx);
+    if (!c.chk) {
+        fprintf(stderr, "fosim-bench: out of memory\n");
+        goto out_free;
     }
-    return e;
-}
-
-void bench_engine_sink(void *ctx, const struct obs *o)
-{
-    struct bench_engine *e = ctx;
-    e->frames += o->kind == OBS_FRAME;
-    check_obs(e->chk, o);
-}
-
-uint64_t bench_engine_finish(struct bench_engine *e)
-{
-    check_finish(e->chk);
-    return e->frames;
-}
-
-void bench_engine_free(struct bench_engine *e)
-{
-    if (!e)
-        return;
-    check_free(e->chk);
-    free(e);
-}
-
-const char *bench_engine_what(void)
-{
-    return "checker figure: bundle readers + merge + every catalog monitor (fosim check's path)";
+    struct obs_sink s = { counting_sink, &c };
+    if (bundle_replay(b, &s, &err) != 0) {
+        fprintf(stderr, "fosim-bench: %s\n", err.msg);
+        goto out_free;
+    }
+    check_finish(c.chk);
+    frames = c.frames;
+out_free:
+    check_free(c.chk);
+    bundle_free(b);
+    free(ctx);
+    return frames;
 }

@@ -1,25 +1,15 @@
 /*
- * The assertion engine as the benchmark drives it: created for a bundle,
- * fed every observation, finished.  Kept apart so the benchmark's driver
- * does not depend on the engine's API.
+ * The checker's path run in the benchmark's own process (bench/bench_check.c):
+ * to prove that `fosim check` on the benchmark bundle sees every frame.
  */
 #ifndef FOSIM_BENCH_CHECK_H
 #define FOSIM_BENCH_CHECK_H
 
 #include <stdint.h>
 
-#include "sim/bundle.h"
-#include "sim/obs.h"
-
-struct bench_engine;
-
-/* NULL when this build has no engine (the sink then only counts). */
-struct bench_engine *bench_engine_new(const struct bundle *b);
-void bench_engine_sink(void *e, const struct obs *o);
-/* Settle every monitor; returns the frames the engine saw. */
-uint64_t bench_engine_finish(struct bench_engine *e);
-void bench_engine_free(struct bench_engine *e);
-/* One line saying what the checker figure includes. */
-const char *bench_engine_what(void);
+/* Open and prepare the bundle in dir, replay it into the assertion engine
+ * with the context fosim check gives it, settle the engine; returns the
+ * frames the engine saw, or 0 on an error (message on stderr). */
+uint64_t bench_checker_frames(const char *dir);
 
 #endif

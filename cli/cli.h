@@ -40,6 +40,8 @@ int cmd_conformance(int argc, char **argv);
 void cmd_conformance_usage(FILE *out);
 int cmd_diff(int argc, char **argv);
 void cmd_diff_usage(FILE *out);
+int cmd_merge_reports(int argc, char **argv);
+void cmd_merge_reports_usage(FILE *out);
 
 /* Print "fosim: message" on stderr and return EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_campaign.h"
 #include "cli.h"
 #include "check_bundle.h"
 #include "check.h"
@@ -21,7 +22,9 @@ void cmd_check_usage(FILE *out)
             "                   [--source-guest FILE] [--target-guest FILE]\n"
             "                   [--source-stderr FILE] [--target-stderr FILE]\n"
             "                   [--pcap HOST:DEVICE=FILE]... [--report text|tap|junit]\n"
-            "                   [--output FILE] [--timeline]\n\n"
+            "                   [--output FILE] [--timeline]\n"
+            "       fosim check [--shard K/N] [--report text|tap|junit] [--output FILE]\n"
+            "                   BUNDLE_DIR BUNDLE_DIR...\n\n"
             "Check the artifacts of a failover run against the assertion catalog.\n"
             "BUNDLE_DIR is a directory with a manifest.json (doc/bundle.md), as\n"
             "`fosim run --record` writes it; or give the files one by one:\n\n"
@@ -32,10 +35,17 @@ void cmd_check_usage(FILE *out)
             "                           id (filter-dump, Ethernet) or `guest` (SLL2)\n"
             "  --report FORMAT          text (default), tap (TAP 14) or junit (JUnit XML)\n"
             "  --output FILE            write the report there instead of standard output\n"
-            "  --timeline               also print the merged observation stream\n\n"
+            "  --timeline               also print the merged observation stream\n"
+            "  --shard K/N              with several bundles: check only shard K of N, a\n"
+            "                           contiguous block of the list (doc/sharding.md);\n"
+            "                           fosim merge-reports joins the shards' reports\n\n"
+            "With several bundle directories (a campaign), each is checked on its own and\n"
+            "the report has one entry per bundle: TAP, a test point per bundle with its\n"
+            "report as a subtest; JUnit, a testsuite per bundle.\n\n"
             "Exit status: 0 every applicable assertion passed, 1 one failed, 2 unusable\n"
             "input, 3 none failed but some were inconclusive (a partial trace is never a\n"
-            "pass).\n");
+            "pass).  A campaign exits 2 if a bundle was unusable, else 1 if one failed,\n"
+            "else 3 if one was inconclusive.\n");
 }
 
 struct check_opts {
@@ -170,6 +180,14 @@ int cmd_check(int argc, char **argv)
     struct bundle *files = bundle_new();
     int rc = EXIT_BADINPUT;
     bool any_file = false;
+    char **dirs = calloc((size_t)argc, sizeof(*dirs)); /* --shard / campaigns */
+    size_t ndirs = 0;
+    struct shard shard = SHARD_ALL;
+    bool sharded = false;
+    if (!dirs) {
+        bundle_free(files);
+        return cli_bad("out of memory");
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -186,27 +204,36 @@ int cmd_check(int argc, char **argv)
             r = add_pcap(files, v);
         else if (strcmp(a, "--report") == 0) {
             if (!v || (strcmp(v, "text") && strcmp(v, "tap") && strcmp(v, "junit")))
-                return bundle_free(files), cli_bad("--report expects text, tap or junit");
+                return free(dirs), bundle_free(files), cli_bad("--report expects text, tap or junit");
             opt.report = v;
             check_format_parse(v, &fmt);
             r = 0;
         } else if (strcmp(a, "--output") == 0) {
             if (!v)
-                return bundle_free(files), cli_bad("--output needs a file");
+                return free(dirs), bundle_free(files), cli_bad("--output needs a file");
             opt.output = v;
             r = 0;
         } else if (strcmp(a, "--timeline") == 0) {
             opt.timeline = true;
             continue;
+        } else if (strcmp(a, "--shard") == 0) { /* campaigns: cli/check_campaign.c */
+            struct sim_err e = { "" };
+            if (!v || shard_parse(v, "--shard", &shard, &e) != 0) {
+                free(dirs);
+                bundle_free(files);
+                return cli_bad("%s", v ? e.msg : "--shard needs K/N");
+            }
+            sharded = true;
+            r = 0;
         } else if (a[0] == '-' && a[1]) {
+            free(dirs);
             bundle_free(files);
             return cli_bad("unknown option '%s' for check (fosim check --help)", a);
-        } else if (!opt.dir) {
-            opt.dir = a;
-            continue;
         } else {
-            bundle_free(files);
-            return cli_bad("check takes one bundle directory, got '%s' and '%s'", opt.dir, a);
+            if (!opt.dir)
+                opt.dir = a;
+            dirs[ndirs++] = (char *)a;
+            continue;
         }
         if (r != 0)
             goto out_files;
@@ -214,6 +241,19 @@ int cmd_check(int argc, char **argv)
             strcmp(a, "--pcap") == 0)
             any_file = true;
         i++;
+    }
+    if (ndirs > 1 || sharded) { /* a campaign */
+        if (any_file || opt.timeline) {
+            cli_bad("a campaign (several bundles or --shard) takes bundle directories only, "
+                    "without --timeline or files one by one");
+            goto out_files;
+        }
+        if (ndirs == 0) {
+            cli_bad("--shard needs the bundle directories of the campaign");
+            goto out_files;
+        }
+        rc = check_campaign(dirs, ndirs, shard, sharded, fmt, opt.output);
+        goto out_files;
     }
     if (opt.dir && any_file) {
         cli_bad("give either a bundle directory or files one by one, not both");
@@ -242,6 +282,7 @@ out_bundle:
     if (b != files)
         bundle_free(b);
 out_files:
+    free(dirs);
     bundle_free(files);
     return rc;
 }

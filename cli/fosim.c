@@ -23,6 +23,8 @@ static const struct cli_command commands[] = {
       cmd_conformance, cmd_conformance_usage },
     { "diff", "compare two runs of a scenario (simulated and real): every difference", cmd_diff,
       cmd_diff_usage },
+    { "merge-reports", "merge the TAP or JUnit reports of a campaign's shards into one",
+      cmd_merge_reports, cmd_merge_reports_usage },
 };
 
 static void usage(FILE *out)

@@ -413,6 +413,9 @@ struct check *tf_run_case(const struct tf_case *tc)
         fail_msg("%s case '%s': want %s, got %s", tc->id, tc->what,
                  check_verdict_name(tc->want), check_verdict_name(got));
     }
+    if (getenv("TF_VERBOSE"))
+        fprintf(stderr, "%-9s %-12s %-45s %s\n", tc->id, check_verdict_name(r->verdict),
+                tc->what, r->why);
     if (tc->want == CHECK_FAIL && r->nev == 0) {
         check_free(c);
         fail_msg("%s case '%s': a FAIL without evidence", tc->id, tc->what);

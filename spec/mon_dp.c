@@ -92,8 +92,24 @@ static void dp001_obs(struct mon *m, const struct obs *o) /* IMP: DP-001 */
     if (role != OBS_ROLE_STANDBY && role != OBS_ROLE_PRIMARY)
         return;
     struct view_if *f = primary_if_for(c, o->host, o->u.frame.src);
-    if (!f || !f->registered || !f->link_up)
+    if (!f)
         return;
+    if (!f->registered || !f->link_up) {
+        /* Readiness just ended in the same instant: a merge may put the frame
+         * on either side of it. */
+        const struct ck_rec *end = later(&f->changed, &f->link);
+        struct ck_rec fr;
+        ck_keep(&fr, o);
+        bool ended = end == &f->link ? !f->link_up : !f->registered; /* not a start */
+        if (!ended || !end->valid || ck_order(c, end, &fr) != 0)
+            return;
+        if (role == OBS_ROLE_STANDBY)
+            mon_unsure(m, "a frame on the standby is too close to %s losing readiness to "
+                          "order", f->name);
+        else
+            mon_pass(m); /* on the primary: as if just before the change */
+        return;
+    }
     const struct ck_rec *ready = later(&f->changed, &f->link);
     struct ck_rec fr;
     ck_keep(&fr, o);
@@ -130,12 +146,25 @@ struct dp002 {
     struct ck_rec cand;
     char ifname[16];
     struct ck_rec gone;
+    struct ck_rec last;       /* the latest frame on a primary's path while registered */
+    char last_if[16];
 };
 
 static void dp002_obs(struct mon *m, const struct obs *o) /* IMP: DP-002 */
 {
     struct dp002 *st = m->st;
     struct check *c = m->c;
+    if (ck_klog(o, KLOG_FO_PRIMARY_UNREGISTERED) && st->last.valid &&
+        strcmp(o->u.klog.ifname, st->last_if) == 0) {
+        /* A frame passed just before, in the same instant: a merge may put it
+         * on either side of the unregistration. */
+        struct ck_rec line;
+        ck_keep(&line, o);
+        if (ck_order(c, &st->last, &line) == 0)
+            mon_unsure(m, "a frame on %s's path is too close to its unregistration to order",
+                       st->last_if);
+        st->last.valid = false;
+    }
     if (st->cand.valid) {
         const struct view_if *f = view_if(c, st->ifname);
         if (f && f->registered) { /* plugged again: before the frame? */
@@ -165,13 +194,19 @@ static void dp002_obs(struct mon *m, const struct obs *o) /* IMP: DP-002 */
     struct view_if *f = primary_if_for(c, o->host, o->u.frame.src);
     if (!f || !f->changed.valid)
         return;
-    if (f->registered) {
-        mon_pass(m);
-        return;
-    }
     struct ck_rec fr;
     ck_keep(&fr, o);
     int ord = ck_order(c, &f->changed, &fr);
+    if (f->registered) {
+        if (ord == 0) /* registered in the same instant: either order */
+            mon_unsure(m, "a frame on %s's path is too close to its registration to order",
+                       f->name);
+        else
+            mon_pass(m);
+        st->last = fr;
+        sim_strlcpy(st->last_if, f->name, sizeof(st->last_if));
+        return;
+    }
     if (ord == 0) {
         mon_unsure(m, "a frame on %s's path is too close to its unregistration to order",
                    f->name);

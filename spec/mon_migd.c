@@ -200,12 +200,15 @@ struct migd005 {
     struct inc g;
     unsigned want, got;
     struct ck_rec resume;     /* valid while waiting */
+    struct ck_rec last_reg;   /* the latest primary registration on the target */
 };
 
 static void migd005_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-005 */
 {
     struct migd005 *st = m->st;
     struct check *c = m->c;
+    if (o->host == OBS_TARGET && ck_klog(o, KLOG_FO_PRIMARY_REGISTERED) && !st->resume.valid)
+        ck_keep(&st->last_reg, o);
     if (st->resume.valid) {
         if (o->host == OBS_TARGET && ck_klog(o, KLOG_FO_PRIMARY_REGISTERED) &&
             ++st->got >= st->want) {
@@ -232,8 +235,16 @@ static void migd005_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-005 */
                     break;
                 }
         }
-        if (st->want)
+        if (st->want) {
             ck_keep(&st->resume, o);
+            /* a registration in the same instant may come first in a merge */
+            if (st->last_reg.valid && ck_order(c, &st->last_reg, &st->resume) == 0)
+                st->got++;
+            if (st->got >= st->want) {
+                mon_pass(m);
+                st->resume.valid = false;
+            }
+        }
     }
     inc_track(&st->g, c, o);
 }

@@ -113,10 +113,100 @@ const struct monitor_def mon_MIGS_001 = {
     .obs = migs001_obs,
 };
 
+/* ---- Waiting for the guest to let go of requested primaries (MIGS-003, MIGS-004) ------- */
+
+/* At an event that needs the guest's unplugs completed (setup -> active,
+ * wait-unplug -> active): primaries still registered wait here for their
+ * unregistration, which decides between "too close to order" and FAIL. */
+struct unreg_wait {
+    struct ck_rec at;
+    char ifname[VIEW_MAX_DEVS][16];
+    char dev[VIEW_MAX_DEVS][CHECK_ID_LEN];
+    unsigned n;
+};
+
+static void uw_start(struct mon *m, struct unreg_wait *w, uint64_t set, const struct ck_rec *ev)
+{
+    struct check *c = m->c;
+    const struct view_host *vh = &c->view.host[OBS_SOURCE];
+    w->at = *ev;
+    w->n = 0;
+    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        if (!mig_bit(set, k))
+            continue;
+        const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
+        if (!f) {
+            mon_unsure(m, "the guest console never showed primary '%s' as a slave", vh->dev[k].id);
+        } else if (f->registered) {
+            sim_strlcpy(w->ifname[w->n], f->name, sizeof(w->ifname[0]));
+            sim_strlcpy(w->dev[w->n], vh->dev[k].id, sizeof(w->dev[0]));
+            w->n++;
+        } else if (ck_order(c, &f->changed, ev) == 0) {
+            mon_unsure(m, "the unregistration of %s and the migration's %s cannot be ordered "
+                          "(clock alignment)", f->name, "state change");
+        } else {
+            mon_pass(m);
+        }
+    }
+}
+
+static void uw_fail(struct mon *m, struct unreg_wait *w, unsigned i, const char *why)
+{
+    mon_fail_rec(m, &w->at, "%s: primary '%s' (slave %s) was still registered in the guest",
+                 why, w->dev[i], w->ifname[i]);
+}
+
+static void uw_drop(struct unreg_wait *w, unsigned i)
+{
+    w->n--;
+    memcpy(w->ifname[i], w->ifname[w->n], sizeof(w->ifname[0]));
+    memcpy(w->dev[i], w->dev[w->n], sizeof(w->dev[0]));
+}
+
+static void uw_obs(struct mon *m, struct unreg_wait *w, const struct obs *o, const char *why)
+{
+    struct check *c = m->c;
+    if (!w->n)
+        return;
+    if (ck_klog(o, KLOG_FO_PRIMARY_UNREGISTERED)) {
+        for (unsigned i = 0; i < w->n; i++) {
+            if (strcmp(w->ifname[i], o->u.klog.ifname) != 0)
+                continue;
+            struct ck_rec line;
+            ck_keep(&line, o);
+            if (ck_order(c, &line, &w->at) == 0) {
+                mon_unsure(m, "the unregistration of %s and the migration's state change cannot "
+                              "be ordered (clock alignment)", w->ifname[i]);
+            } else {
+                uw_fail(m, w, i, why);
+                mon_cite(m, &line);
+            }
+            uw_drop(w, i);
+            break;
+        }
+    }
+    if (w->n && ck_covered(c, OBS_SOURCE, SPEC_SRC_CONSOLE, &w->at, 0)) {
+        uw_fail(m, w, 0, why);
+        w->n = 0;
+    }
+}
+
+static void uw_end(struct mon *m, struct unreg_wait *w, const char *why)
+{
+    if (!w->n)
+        return;
+    if (ck_covered(m->c, OBS_SOURCE, SPEC_SRC_CONSOLE, &w->at, 0))
+        uw_fail(m, w, 0, why);
+    else
+        mon_unsure(m, "the console ends before the unplug of '%s' could be ordered", w->dev[0]);
+    w->n = 0;
+}
+
 /* ---- MIGS-002 / MIGS-003: wait-unplug iff an unplug was requested --------------------- */
 
 struct migs_wu {
     struct mig g;
+    struct unreg_wait w;
 };
 
 static void migs_wu_init(struct mon *m)
@@ -145,146 +235,71 @@ const struct monitor_def mon_MIGS_002 = {
     .kinds = K_QMP, .size = sizeof(struct migs_wu), .init = migs_wu_init, .obs = migs002_obs,
 };
 
+#define MIGS003_WHY                                                                          \
+    "after UNPLUG_PRIMARY the migration enters wait-unplug, not active, unless the guest had "  \
+    "completed the unplug (H-37)"
+
 static void migs003_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-003 */
 {
     struct migs_wu *st = m->st;
     struct check *c = m->c;
+    uw_obs(m, &st->w, o, MIGS003_WHY);
     const char *s = src_status(o);
     if (s && strcmp(st->g.status, "setup") == 0 && st->g.unplug) {
         if (strcmp(s, "wait-unplug") == 0) {
             mon_pass(m);
         } else if (strcmp(s, "active") == 0) {
-            /* Legitimate only if the guest had completed every unplug already. */
-            struct ck_rec ev;
-            ck_keep(&ev, o);
-            const struct view_host *vh = &c->view.host[OBS_SOURCE];
-            bool console = ck_has(c, OBS_SOURCE, SPEC_SRC_CONSOLE);
-            int verdict = 1; /* 1 pass, 0 unsure, -1 fail */
-            for (unsigned k = 0; k < vh->ndev && k < 64 && verdict > 0; k++) {
-                if (!mig_bit(st->g.unplug, k))
-                    continue;
-                const struct view_if *f = console ? view_if_of_primary(c, OBS_SOURCE, &vh->dev[k])
-                                                  : NULL;
-                if (!console || (f && f->registered))
-                    verdict = -1;
-                else if (!f)
-                    verdict = 0;
-                else if (ck_order(c, &f->changed, &ev) == 0)
-                    verdict = 0;
-            }
-            if (verdict > 0) {
-                mon_pass(m);
-            } else if (verdict == 0) {
-                mon_unsure(m, "setup went to active: whether the guest had completed the unplug "
-                              "first cannot be told");
+            if (!ck_has(c, OBS_SOURCE, SPEC_SRC_CONSOLE)) {
+                mon_unsure(m, "setup went to active after UNPLUG_PRIMARY: without the guest "
+                              "console it cannot be told whether the unplug had completed");
             } else {
-                mon_fail(m, o,
-                         "after UNPLUG_PRIMARY the migration enters wait-unplug (the guest had "
-                         "not completed the unplug), not active (H-37)");
-                mon_cite(m, &st->g.setup);
+                struct ck_rec ev;
+                ck_keep(&ev, o);
+                uw_start(m, &st->w, st->g.unplug, &ev);
             }
         }
     }
     mig_track(&st->g, c, o);
 }
 
+static void migs003_end(struct mon *m)
+{
+    struct migs_wu *st = m->st;
+    uw_end(m, &st->w, MIGS003_WHY);
+}
+
 const struct monitor_def mon_MIGS_003 = {
-    .kinds = K_QMP, .size = sizeof(struct migs_wu), .init = migs_wu_init, .obs = migs003_obs,
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct migs_wu), .init = migs_wu_init,
+    .obs = migs003_obs, .end = migs003_end,
 };
 
 /* ---- MIGS-004: active only after every unplug completed ------------------------------ */
 
-struct migs004 {
-    struct mig g;
-    struct ck_rec active;          /* an active waiting for an unregistration */
-    char ifname[VIEW_MAX_DEVS][16];/* interfaces still registered at active */
-    char dev[VIEW_MAX_DEVS][CHECK_ID_LEN];
-    unsigned n;
-};
-
-static void migs004_init(struct mon *m)
-{
-    struct migs004 *st = m->st;
-    mig_init(&st->g, OBS_SOURCE);
-}
+#define MIGS004_WHY                                                                          \
+    "the migration leaves wait-unplug only after the guest completed every requested unplug " \
+    "(H-37, H-38)"
 
 static void migs004_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-004 */
 {
-    struct migs004 *st = m->st;
-    struct check *c = m->c;
-    if (ck_klog(o, KLOG_FO_PRIMARY_UNREGISTERED) && st->n) {
-        for (unsigned i = 0; i < st->n; i++) {
-            if (strcmp(st->ifname[i], o->u.klog.ifname) != 0)
-                continue;
-            struct ck_rec line;
-            ck_keep(&line, o);
-            if (ck_order(c, &line, &st->active) == 0) {
-                mon_unsure(m, "the unregistration of %s and MIGRATION active cannot be ordered "
-                              "(clock alignment)", st->ifname[i]);
-            } else {
-                mon_fail_rec(m, &st->active,
-                             "the migration leaves wait-unplug only after the guest completed "
-                             "the unplug of '%s'; its slave %s unregistered after active",
-                             st->dev[i], st->ifname[i]);
-                mon_cite(m, &line);
-            }
-            st->n--;
-            memcpy(st->ifname[i], st->ifname[st->n], sizeof(st->ifname[0]));
-            memcpy(st->dev[i], st->dev[st->n], sizeof(st->dev[0]));
-            break;
-        }
-    }
+    struct migs_wu *st = m->st;
+    uw_obs(m, &st->w, o, MIGS004_WHY);
     const char *s = src_status(o);
     if (s && strcmp(s, "active") == 0 && strcmp(st->g.status, "wait-unplug") == 0) {
         struct ck_rec ev;
         ck_keep(&ev, o);
-        const struct view_host *vh = &c->view.host[OBS_SOURCE];
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
-            if (!mig_bit(st->g.unplug, k))
-                continue;
-            const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
-            if (!f) {
-                mon_unsure(m, "the guest console never showed primary '%s' as a slave",
-                           vh->dev[k].id);
-            } else if (f->registered) {
-                if (st->n == 0)
-                    st->active = ev;
-                sim_strlcpy(st->ifname[st->n], f->name, sizeof(st->ifname[0]));
-                sim_strlcpy(st->dev[st->n], vh->dev[k].id, sizeof(st->dev[0]));
-                st->n++;
-            } else if (ck_order(c, &f->changed, &ev) == 0) {
-                mon_unsure(m, "the unregistration of %s and MIGRATION active cannot be ordered "
-                              "(clock alignment)", f->name);
-            } else {
-                mon_pass(m);
-            }
-        }
+        uw_start(m, &st->w, st->g.unplug, &ev);
     }
-    if (st->n && ck_covered(c, OBS_SOURCE, SPEC_SRC_CONSOLE, &st->active, 0)) {
-        /* Past the tolerance: the guest had not completed. */
-        mon_fail_rec(m, &st->active,
-                     "the migration leaves wait-unplug only after the guest completed the "
-                     "unplug of '%s'; its slave %s was still registered",
-                     st->dev[0], st->ifname[0]);
-        st->n = 0;
-    }
-    mig_track(&st->g, c, o);
+    mig_track(&st->g, m->c, o);
 }
 
 static void migs004_end(struct mon *m)
 {
-    struct migs004 *st = m->st;
-    if (st->n && !ck_covered(m->c, OBS_SOURCE, SPEC_SRC_CONSOLE, &st->active, 0))
-        mon_unsure(m, "the console ends before the unplug of '%s' could be ordered", st->dev[0]);
-    else if (st->n)
-        mon_fail_rec(m, &st->active,
-                     "the migration leaves wait-unplug only after the guest completed the "
-                     "unplug of '%s'; its slave %s stayed registered",
-                     st->dev[0], st->ifname[0]);
+    struct migs_wu *st = m->st;
+    uw_end(m, &st->w, MIGS004_WHY);
 }
 
 const struct monitor_def mon_MIGS_004 = {
-    .kinds = K_QMP | K_KLOG, .size = sizeof(struct migs004), .init = migs004_init,
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct migs_wu), .init = migs_wu_init,
     .obs = migs004_obs, .end = migs004_end,
 };
 

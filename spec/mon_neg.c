@@ -37,6 +37,7 @@ const struct monitor_def mon_NEG_001 = { .kinds = K_QMP, .obs = neg001_obs };
 
 struct neg002 {
     struct ck_rec pending[OBS_NHOSTS][VIEW_MAX_DEVS]; /* a frame before negotiation */
+    struct ck_rec neg[OBS_NHOSTS][VIEW_MAX_DEVS];     /* first FAILOVER_NEGOTIATED */
 };
 
 /* Has standby s negotiated for the guest running on host h? */
@@ -68,6 +69,8 @@ static void neg002_obs(struct mon *m, const struct obs *o) /* IMP: NEG-002 */
         struct view_dev *s = view_dev(c, h, o->u.qmp.device_id);
         if (!s)
             return;
+        if (!st->neg[h][s - vh->dev].valid)
+            ck_keep(&st->neg[h][s - vh->dev], o);
         struct ck_rec *p = &st->pending[h][s - vh->dev];
         if (p->valid) {
             struct ck_rec ev;
@@ -123,7 +126,16 @@ static void neg002_obs(struct mon *m, const struct obs *o) /* IMP: NEG-002 */
     if (!s || s->role != OBS_ROLE_STANDBY)
         return;
     if (negotiated(c, h, s)) {
-        mon_pass(m);
+        /* A frame in the same instant as the negotiation cannot be ordered
+         * (a merge may put either first). */
+        const struct ck_rec *n = &st->neg[h][s - vh->dev];
+        struct ck_rec fr;
+        ck_keep(&fr, o);
+        if (n->valid && ck_order(c, n, &fr) == 0)
+            mon_unsure(m, "a frame of %s's driver and its FAILOVER_NEGOTIATED cannot be ordered "
+                          "(clock alignment)", s->id);
+        else
+            mon_pass(m);
         return;
     }
     struct ck_rec *p = &st->pending[h][s - vh->dev];

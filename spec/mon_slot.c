@@ -26,6 +26,8 @@ struct slot {
     struct ck_rec press;    /* its "Powering on/off due to button press" line */
     bool cancelled_off;     /* a power-off was cancelled: nothing may be removed */
     struct ck_rec await;    /* a press during the blink, waiting for the cancel */
+    bool on_press;          /* the latest press was a power-on press */
+    bool judged;            /* SLOT-007 decided (or is deciding) on it */
 };
 
 struct slots {
@@ -164,6 +166,8 @@ static struct slot *slots_track(struct slots *t, const struct obs *o)
         s->on = !s->off;
         s->up = uptime(o);
         ck_keep(&s->press, o);
+        s->on_press = s->on;
+        s->judged = false;
         break;
     case KLOG_PCIEHP_CARD_PRESENT:
     case KLOG_PCIEHP_LINK_UP:
@@ -300,6 +304,7 @@ struct reqs {
     bool stopped[REQ_MAX];        /* the VM was stopped at the request */
     sim_time deadline[REQ_MAX];   /* SIM_TIME_NONE while the VM stays stopped */
     unsigned n;
+    struct ck_rec last;           /* the latest answer no request was waiting for */
 };
 
 static void reqs_pop(struct reqs *st)
@@ -321,6 +326,15 @@ static void reqs_obs(struct mon *m, const struct obs *o, enum check_hotplug mech
     if (c->ctx.host[OBS_SOURCE].hotplug != mech || o->host != OBS_SOURCE)
         return;
     if (ck_is_event(o, "UNPLUG_PRIMARY") && st->n < REQ_MAX) {
+        struct ck_rec r;
+        ck_keep(&r, o);
+        if (st->last.valid && ck_order(c, &st->last, &r) == 0) {
+            /* answered in the same instant: a merge may put either first */
+            mon_unsure(m, "the guest's reaction and UNPLUG_PRIMARY cannot be ordered (clock "
+                          "alignment)");
+            st->last.valid = false;
+            return;
+        }
         ck_keep(&st->req[st->n], o);
         st->stopped[st->n] = !c->view.host[OBS_SOURCE].running;
         st->deadline[st->n] = st->stopped[st->n] ? SIM_TIME_NONE : o->t + CK_PLUG;
@@ -340,9 +354,14 @@ static void reqs_obs(struct mon *m, const struct obs *o, enum check_hotplug mech
             reqs_pop(st);
         }
     }
-    if (o->kind != OBS_KLOG || st->n == 0)
+    if (o->kind != OBS_KLOG)
         return;
     const struct obs_klog *k = &o->u.klog;
+    if (st->n == 0) {
+        if (answer(k))
+            ck_keep(&st->last, o);
+        return;
+    }
     if (wrong && wrong(k)) {
         mon_fail(m, o, "%s: the host uses %s hotplug", what,
                  mech == CHECK_HOTPLUG_ACPI ? "ACPI" : "native");
@@ -355,8 +374,10 @@ static void reqs_obs(struct mon *m, const struct obs *o, enum check_hotplug mech
     struct ck_rec line;
     ck_keep(&line, o);
     int ord = ck_order(c, &st->req[0], &line);
-    if (ord > 0)
-        return; /* the line came before the request */
+    if (ord > 0) {
+        st->last = line; /* the line came before the request */
+        return;
+    }
     if (ord == 0)
         mon_unsure(m, "the guest's reaction and UNPLUG_PRIMARY cannot be ordered (clock "
                       "alignment)");
@@ -548,6 +569,29 @@ struct slot007 {
 };
 
 /* QMP records after which QEMU plugs a device into a native port. */
+static void slot007_judge(struct mon *m, struct slot *s)
+{
+    s->judged = true;
+    if (s->on) {
+        s->await = s->press; /* waits for Card present */
+    } else {
+        mon_pass(m);
+        s->await.valid = false;
+    }
+}
+
+/* A trigger in the same instant as a power-on press already seen: either
+ * may come first in a merge, so the press is judged all the same. */
+static void slot007_late_trigger(struct mon *m, struct slots *t, const struct ck_rec *tr)
+{
+    for (unsigned i = 0; i < t->n; i++) {
+        struct slot *s = &t->s[i];
+        if (s->on_press && !s->judged && s->press.host == tr->host &&
+            ck_order(m->c, &s->press, tr) == 0)
+            slot007_judge(m, s);
+    }
+}
+
 static void slot007_qmp(struct slot007 *st, struct check *c, const struct obs *o)
 {
     enum obs_host h = o->host;
@@ -572,7 +616,10 @@ static void slot007_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-007 */
     struct slots *t = &st->t;
     struct check *c = m->c;
     if (o->kind != OBS_KLOG) {
+        struct ck_rec before = st->trigger[o->host];
         slot007_qmp(st, c, o);
+        if (st->trigger[o->host].valid && st->trigger[o->host].seq != before.seq)
+            slot007_late_trigger(m, t, &st->trigger[o->host]);
         return;
     }
     const struct obs_klog *k = &o->u.klog;
@@ -603,10 +650,10 @@ static void slot007_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-007 */
         const struct ck_rec *tr = &st->trigger[o->host];
         struct ck_rec line;
         ck_keep(&line, o);
-        s->await.valid = tr->valid && line.t - tr->t <= SIM_S(2) + ck_tol(c, &line) + ck_tol(c, tr) &&
-                         line.t - tr->t >= -(ck_tol(c, &line) + ck_tol(c, tr));
-        if (s->await.valid)
-            s->await = line;
+        s->await.valid = false;
+        if (tr->valid && line.t - tr->t <= SIM_S(2) + ck_tol(c, &line) + ck_tol(c, tr) &&
+            line.t - tr->t >= -(ck_tol(c, &line) + ck_tol(c, tr)))
+            slot007_judge(m, s);
     } else if (!s->on) {
         s->await.valid = false;
     }

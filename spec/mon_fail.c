@@ -111,6 +111,7 @@ struct fail002 {
     struct mig g;
     struct ck_rec cancelling;
     char ifname[VIEW_MAX_DEVS][16];       /* still registered at cancelling */
+    struct ck_rec gone[VIEW_MAX_DEVS];    /* its unregistration since */
     unsigned n;
     struct ck_rec cancelled;              /* waiting for a late unregistration */
     char late[VIEW_MAX_DEVS][16];
@@ -148,6 +149,12 @@ static void fail002_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-002 */
             break;
         }
     }
+    if (st->cancelling.valid && o->host == OBS_SOURCE &&
+        ck_klog(o, KLOG_FO_PRIMARY_UNREGISTERED)) {
+        for (unsigned i = 0; i < st->n; i++)
+            if (!st->gone[i].valid && strcmp(st->ifname[i], o->u.klog.ifname) == 0)
+                ck_keep(&st->gone[i], o);
+    }
     if (st->nlate && ck_covered(c, OBS_SOURCE, SPEC_SRC_CONSOLE, &st->cancelled, 0)) {
         mon_fail_rec(m, &st->cancelled,
                      "a cancel during the unplug wait keeps waiting for the unplug under way (up "
@@ -167,21 +174,22 @@ static void fail002_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-002 */
             if (!f)
                 mon_unsure(m, "the guest console never showed primary '%s' as a slave",
                            vh->dev[k].id);
-            else if (f->registered)
+            else if (f->registered) {
+                st->gone[st->n].valid = false;
                 sim_strlcpy(st->ifname[st->n++], f->name, sizeof(st->ifname[0]));
+            }
         }
     } else if (s && strcmp(s, "cancelled") == 0 && st->cancelling.valid) {
         struct ck_rec ev;
         ck_keep(&ev, o);
         bool grace = ev.t - st->cancelling.t >= CK_GRACE - SIM_MS(300);
         for (unsigned i = 0; i < st->n; i++) {
-            const struct view_if *f = view_if(c, st->ifname[i]);
-            if (!f)
-                continue;
-            if (!f->registered) {
-                if (ck_order(c, &f->changed, &ev) == 0)
+            /* an unregistration since cancelling counts even if the slave came back in
+             * the same instant as cancelled (FAIL-006 judges that) */
+            if (st->gone[i].valid) {
+                if (ck_order(c, &st->gone[i], &ev) == 0)
                     mon_unsure(m, "the unregistration of %s and MIGRATION cancelled cannot be "
-                                  "ordered (clock alignment)", f->name);
+                                  "ordered (clock alignment)", st->ifname[i]);
                 else
                     mon_pass(m);
             } else if (grace) {
@@ -189,7 +197,7 @@ static void fail002_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-002 */
             } else {
                 if (st->nlate == 0)
                     st->cancelled = ev;
-                sim_strlcpy(st->late[st->nlate++], f->name, sizeof(st->late[0]));
+                sim_strlcpy(st->late[st->nlate++], st->ifname[i], sizeof(st->late[0]));
             }
         }
         st->cancelling.valid = false;
@@ -222,10 +230,6 @@ const struct monitor_def mon_FAIL_002 = {
 struct fail003 {
     struct mig g;
     struct ck_rec cancelling;
-    bool need_warning;        /* FAIL-004: the grace ran out */
-    struct ck_rec cancelled;
-    bool warned;
-    struct ck_rec first_err;
 };
 
 static void fail003_init(struct mon *m)
@@ -274,9 +278,68 @@ const struct monitor_def mon_FAIL_003 = {
     .end = fail003_end,
 };
 
+/* FAIL-004 judges a cancel whose grace may have run out (cancelling lasted
+ * about 30 s or more) when the next one starts or the trace ends: the
+ * warning may be logged after cancelled in a merge of stderr and QMP. */
+struct fail004 {
+    struct mig g;
+    struct ck_rec cancelling;
+    bool warned;              /* the warning since the latest cancelling */
+    enum { F4_NONE, F4_NEED, F4_CANNOT_TELL } judge;
+    struct ck_rec cancelled;
+    struct ck_rec first_err;
+};
+
+static void fail004_init(struct mon *m)
+{
+    struct fail004 *st = m->st;
+    mig_init(&st->g, OBS_SOURCE);
+}
+
+static void fail004_settle(struct mon *m, struct fail004 *st)
+{
+    if (st->judge != F4_NONE && st->warned) {
+        mon_pass(m);
+    } else if (st->judge == F4_NEED) {
+        struct ck_rec note;
+        ck_note(&note, &st->first_err, OBS_SOURCE, SPEC_SRC_STDERR,
+                "(no line \"migration: partially unplugged device on failure\" in the source "
+                "stderr)");
+        mon_fail_rec(m, &st->cancelled, "when the 30 s grace runs out with the unplug pending, "
+                                        "QEMU warns \"migration: partially unplugged device on "
+                                        "failure\" (H-45)");
+        mon_cite(m, &note);
+    } else if (st->judge == F4_CANNOT_TELL) {
+        mon_unsure(m, "cancelling lasted about 30 s and QEMU did not warn; whether the unplug "
+                      "was still pending when the grace ended cannot be told without the guest "
+                      "console");
+    }
+    st->judge = F4_NONE;
+}
+
+/* After a grace of about 30 s: was a requested primary still in the guest?
+ * 1 yes, 0 no, -1 cannot tell. */
+static int fail004_pending(struct check *c, const struct fail004 *st)
+{
+    if (!ck_has(c, OBS_SOURCE, SPEC_SRC_CONSOLE))
+        return -1;
+    const struct view_host *vh = &c->view.host[OBS_SOURCE];
+    int r = 0;
+    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        if (!mig_bit(st->g.unplug, k))
+            continue;
+        const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
+        if (!f)
+            r = r ? r : -1;
+        else if (f->registered)
+            r = 1;
+    }
+    return r;
+}
+
 static void fail004_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-004 */
 {
-    struct fail003 *st = m->st;
+    struct fail004 *st = m->st;
     struct check *c = m->c;
     if (c->ctx.host[OBS_SOURCE].qtest)
         return;
@@ -291,15 +354,15 @@ static void fail004_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-004 */
     }
     const char *s = o->host == OBS_SOURCE ? ck_migration(o) : NULL;
     if (s && cancel_in_wait(&st->g, s)) {
+        fail004_settle(m, st);
         ck_keep(&st->cancelling, o);
+        st->warned = false;
     } else if (s && strcmp(s, "cancelled") == 0 && st->cancelling.valid) {
-        sim_time d = o->t - st->cancelling.t;
-        if (d >= CK_GRACE + SIM_MS(300)) {
-            st->need_warning = true;
+        /* 120 polls of 250 ms; the first may end at once (the cancel posts the semaphore) */
+        if (o->t - st->cancelling.t >= CK_GRACE - CK_POLL - CK_SETTLE) {
+            int pending = fail004_pending(c, st);
+            st->judge = pending > 0 ? F4_NEED : pending < 0 ? F4_CANNOT_TELL : F4_NONE;
             ck_keep(&st->cancelled, o);
-        } else if (d >= CK_GRACE - SIM_MS(300)) {
-            mon_unsure(m, "cancelling lasted %.3f s: whether the grace ran out cannot be told",
-                       (double)d / 1e9);
         }
         st->cancelling.valid = false;
     }
@@ -308,29 +371,16 @@ static void fail004_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-004 */
 
 static void fail004_end(struct mon *m)
 {
-    struct fail003 *st = m->st;
+    struct fail004 *st = m->st;
     if (m->c->ctx.host[OBS_SOURCE].qtest) {
         mon_na(m, "QEMU ran under qtest, which silences this warning");
         return;
     }
-    if (!st->need_warning)
-        return;
-    if (st->warned) {
-        mon_pass(m);
-        return;
-    }
-    struct ck_rec note;
-    ck_note(&note, &st->first_err, OBS_SOURCE, SPEC_SRC_STDERR,
-            "(no line \"migration: partially unplugged device on failure\" in the source "
-            "stderr)");
-    mon_fail_rec(m, &st->cancelled, "when the 30 s grace runs out with the unplug pending, "
-                                    "QEMU warns \"migration: partially unplugged device on "
-                                    "failure\" (H-45)");
-    mon_cite(m, &note);
+    fail004_settle(m, st);
 }
 
 const struct monitor_def mon_FAIL_004 = {
-    .kinds = K_QMP | K_HOSTLOG, .size = sizeof(struct fail003), .init = fail003_init,
+    .kinds = K_QMP | K_KLOG | K_HOSTLOG, .size = sizeof(struct fail004), .init = fail004_init,
     .obs = fail004_obs, .end = fail004_end,
 };
 
@@ -341,6 +391,9 @@ const struct monitor_def mon_FAIL_004 = {
 struct fail005 {
     struct mig g;
     char master[WATCH_MAX][16];   /* masters whose primary must come back */
+    char ifname[WATCH_MAX][16];   /* the primary slave that left */
+    bool held[WATCH_MAX];         /* still registered at the end: PASS unless an
+                                     unregistration in the same instant follows */
     struct ck_rec end[WATCH_MAX]; /* the cancelled/failed event */
     unsigned n;
 };
@@ -355,6 +408,8 @@ static void fail005_drop(struct fail005 *st, unsigned i)
 {
     st->n--;
     memcpy(st->master[i], st->master[st->n], sizeof(st->master[0]));
+    memcpy(st->ifname[i], st->ifname[st->n], sizeof(st->ifname[0]));
+    st->held[i] = st->held[st->n];
     st->end[i] = st->end[st->n];
 }
 
@@ -363,6 +418,18 @@ static void fail005_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-005 */
     struct fail005 *st = m->st;
     struct check *c = m->c;
     for (unsigned i = 0; i < st->n;) {
+        if (st->held[i]) {
+            if (o->host == OBS_SOURCE && ck_klog(o, KLOG_FO_PRIMARY_UNREGISTERED) &&
+                strcmp(o->u.klog.ifname, st->ifname[i]) == 0 && ck_order_cur(c, &st->end[i]) == 0) {
+                st->held[i] = false; /* it left in the instant the migration ended */
+            } else if (ck_order_cur(c, &st->end[i]) < 0) {
+                mon_pass(m); /* the guest never lost it */
+                fail005_drop(st, i);
+                continue;
+            }
+            i++;
+            continue;
+        }
         if (o->host == OBS_SOURCE && ck_klog(o, KLOG_FO_PRIMARY_REGISTERED) &&
             strcmp(o->u.klog.ifname2, st->master[i]) == 0) {
             mon_pass(m);
@@ -387,10 +454,10 @@ static void fail005_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-005 */
             if (!f) {
                 mon_unsure(m, "the guest console never showed primary '%s' as a slave",
                            vh->dev[k].id);
-            } else if (f->registered) {
-                mon_pass(m); /* the guest never lost it */
             } else if (st->n < WATCH_MAX) {
                 sim_strlcpy(st->master[st->n], f->master, sizeof(st->master[0]));
+                sim_strlcpy(st->ifname[st->n], f->name, sizeof(st->ifname[0]));
+                st->held[st->n] = f->registered;
                 ck_keep(&st->end[st->n], o);
                 st->n++;
             }
@@ -403,7 +470,9 @@ static void fail005_end(struct mon *m)
 {
     struct fail005 *st = m->st;
     for (unsigned i = 0; i < st->n; i++) {
-        if (ck_covered(m->c, OBS_SOURCE, SPEC_SRC_CONSOLE, &st->end[i], CK_PLUG))
+        if (st->held[i])
+            mon_pass(m);
+        else if (ck_covered(m->c, OBS_SOURCE, SPEC_SRC_CONSOLE, &st->end[i], CK_PLUG))
             mon_fail_rec(m, &st->end[i],
                          "after a cancelled or failed migration the primary is plugged back "
                          "and registers again on master %s; not within 30 s (H-47)",

@@ -23,6 +23,8 @@
 #define MIGRATE_OK(T, H) T " " H " reply {\"return\": {}, \"id\": \"m1\"}\n"
 #define MIG(T, H, S) T " " H " event MIGRATION {\"status\": \"" S "\"}\n"
 
+#define MPASS(T, H, N) T " " H " event MIGRATION_PASS {\"pass\": " N "}\n"
+
 static void no_commands(struct check_ctx *ctx)
 {
     tf_ctx_drop(ctx, -1, SPEC_SRC_QMP_COMMANDS);
@@ -143,6 +145,19 @@ static const struct tf_case cases[] = {
     { "EVT-008", CHECK_FAIL, "event before the greeting", NULL,
       "0 S event STOP\n0.1 S greet\n" },
     { "EVT-008", CHECK_NA, "no greeting at all", NULL, "0 S event STOP\n" },
+
+    /* EVT-009 */
+    { "EVT-009", CHECK_PASS, "passes 1, 2, 3, then 1 again", NULL,
+      MIG("1", "S", "setup") MPASS("1.1", "S", "1") MPASS("2", "S", "2") MPASS("2.1", "S", "3")
+          MIG("2.2", "S", "cancelled") MIG("5", "S", "setup") MPASS("5.1", "S", "1") },
+    { "EVT-009", CHECK_FAIL, "the first pass is 0", NULL,
+      MIG("1", "S", "setup") MPASS("1.1", "S", "0") },
+    { "EVT-009", CHECK_FAIL, "a pass skipped", NULL,
+      MIG("1", "S", "setup") MPASS("1.1", "S", "1") MPASS("2", "S", "3") },
+    { "EVT-009", CHECK_FAIL, "the count goes on in the next migration", NULL,
+      MIG("1", "S", "setup") MPASS("1.1", "S", "1") MIG("2", "S", "failed")
+          MIG("5", "S", "setup") MPASS("5.1", "S", "2") },
+    { "EVT-009", CHECK_NA, "no pass after a setup", NULL, MPASS("1", "S", "1") },
 };
 
 static void evt_001(void **state)
@@ -201,10 +216,17 @@ static void evt_008(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "EVT-008");
 }
 
+static void evt_009(void **state)
+{
+    (void)state;
+    EVIDENCE(EVT-009);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "EVT-009");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(evt_001), cmocka_unit_test(evt_002), cmocka_unit_test(evt_003),
     cmocka_unit_test(evt_004), cmocka_unit_test(evt_005), cmocka_unit_test(evt_006),
-    cmocka_unit_test(evt_007), cmocka_unit_test(evt_008),
+    cmocka_unit_test(evt_007), cmocka_unit_test(evt_008), cmocka_unit_test(evt_009),
 };
 
 FO_MAIN("monitor_evt", tests)

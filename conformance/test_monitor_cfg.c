@@ -78,20 +78,20 @@ static const struct tf_case cases[] = {
     { "CFG-003", CHECK_NA, "the first primary of a standby", primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") },
 
-    /* CFG-004 */
-    { "CFG-004", CHECK_PASS, "command-line primary again: Duplicate ID", NULL,
+    /* CFG-007 */
+    { "CFG-007", CHECK_PASS, "command-line primary again: Duplicate ID", NULL,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1")
           ERR("1", "a1", "Duplicate ID 'primary0' for device") },
-    { "CFG-004", CHECK_FAIL, "command-line primary again: accepted", NULL,
+    { "CFG-007", CHECK_FAIL, "command-line primary again: accepted", NULL,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") },
-    { "CFG-004", CHECK_PASS, "added primary again: accepted", primary_added,
+    { "CFG-007", CHECK_PASS, "added primary again: accepted", primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2") OK("2", "a2") },
-    { "CFG-004", CHECK_FAIL, "added primary again: Duplicate ID", primary_added,
+    { "CFG-007", CHECK_FAIL, "added primary again: Duplicate ID", primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2")
               ERR("2", "a2", "Duplicate ID 'primary0' for device") },
-    { "CFG-004", CHECK_NA, "repeat after negotiation", primary_added,
+    { "CFG-007", CHECK_NA, "repeat after negotiation", primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") NEG("1.5", "S")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2")
               ERR("2", "a2", "Duplicate ID 'primary0' for device") },
@@ -156,11 +156,11 @@ static void cfg_003(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "CFG-003");
 }
 
-static void cfg_004(void **state)
+static void cfg_007(void **state)
 {
     (void)state;
-    EVIDENCE(CFG-004, H-12, H-17);
-    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "CFG-004");
+    EVIDENCE(CFG-007, H-12, H-17);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "CFG-007");
 }
 
 static void cfg_005(void **state)
@@ -179,7 +179,7 @@ static void cfg_006(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cfg_001), cmocka_unit_test(cfg_002), cmocka_unit_test(cfg_003),
-    cmocka_unit_test(cfg_004), cmocka_unit_test(cfg_005), cmocka_unit_test(cfg_006),
+    cmocka_unit_test(cfg_007), cmocka_unit_test(cfg_005), cmocka_unit_test(cfg_006),
 };
 
 FO_MAIN("monitor_cfg", tests)

@@ -25,16 +25,16 @@ static void unknown(struct check_ctx *ctx)
 }
 
 static const struct tf_case cases[] = {
-    /* SLOT-001 */
-    { "SLOT-001", CHECK_PASS, "removal after the 5 s blink", NULL,
+    /* SLOT-008 */
+    { "SLOT-008", CHECK_PASS, "removal after the 5 s blink", NULL,
       CON("2.98", "S", L_BRIDGE) UP PRESS_OFF("7.0101") REMOVAL("12.18") },
-    { "SLOT-001", CHECK_FAIL, "removal 1 s after the press", NULL,
+    { "SLOT-008", CHECK_FAIL, "removal 1 s after the press", NULL,
       CON("2.98", "S", L_BRIDGE) UP PRESS_OFF("7.0101") REMOVAL("8.0101") },
-    { "SLOT-001", CHECK_FAIL, "removal at once, slot unknown", NULL,
+    { "SLOT-008", CHECK_FAIL, "removal at once, slot unknown", NULL,
       UP PRESS_OFF("7.0101") REMOVAL("7.0102") },
-    { "SLOT-001", CHECK_NA, "blink ended by a presence change", NULL,
+    { "SLOT-008", CHECK_NA, "blink ended by a presence change", NULL,
       UP PRESS_OFF("7.0101") CON("8", "S", L_NOT_PRESENT) REMOVAL("8.0001") },
-    { "SLOT-001", CHECK_NA, "no press", NULL, UP REMOVAL("8") },
+    { "SLOT-008", CHECK_NA, "no press", NULL, UP REMOVAL("8") },
 
     /* SLOT-002 */
     { "SLOT-002", CHECK_PASS, "second press cancels", NULL,
@@ -50,19 +50,19 @@ static const struct tf_case cases[] = {
     { "SLOT-002", CHECK_NA, "no second press within the blink", NULL,
       UP PRESS_OFF("7.0101") REMOVAL("12.18") CON("20", "S", L_PRESS) CON("20", "S", L_ON) },
 
-    /* SLOT-003 */
-    { "SLOT-003", CHECK_PASS, "request seen as a button press", NULL,
+    /* SLOT-009 */
+    { "SLOT-009", CHECK_PASS, "request seen as a button press", NULL,
       G_SESSIONS G_BOOT G_MIGRATE G_GUEST_UNPLUG },
-    { "SLOT-003", CHECK_FAIL, "no press", NULL,
+    { "SLOT-009", CHECK_FAIL, "no press", NULL,
       G_SESSIONS G_BOOT G_MIGRATE MORE("40") },
-    { "SLOT-003", CHECK_INCONCLUSIVE, "console ends before the deadline", NULL,
+    { "SLOT-009", CHECK_INCONCLUSIVE, "console ends before the deadline", NULL,
       G_SESSIONS G_BOOT G_MIGRATE MORE("10") },
-    { "SLOT-003", CHECK_INCONCLUSIVE, "press in the request's microsecond", NULL,
+    { "SLOT-009", CHECK_INCONCLUSIVE, "press in the request's microsecond", NULL,
       G_SESSIONS G_BOOT G_MIGRATE PRESS_OFF("7.001") MORE("40") },
-    { "SLOT-003", CHECK_PASS, "stopped VM: press after RESUME", NULL,
+    { "SLOT-009", CHECK_PASS, "stopped VM: press after RESUME", NULL,
       G_SESSIONS G_BOOT EV("6", "S", "STOP", "") G_MIGRATE EV("45", "S", "RESUME", "")
           PRESS_OFF("45.01") MORE("50") },
-    { "SLOT-003", CHECK_NA, "ACPI hotplug", acpi, G_SESSIONS G_BOOT G_MIGRATE MORE("40") },
+    { "SLOT-009", CHECK_NA, "ACPI hotplug", acpi, G_SESSIONS G_BOOT G_MIGRATE MORE("40") },
 
     /* SLOT-004 */
     { "SLOT-004", CHECK_PASS, "native: pciehp slots", NULL, CON("1.8", "S", L_SLOT_INIT) },
@@ -82,14 +82,14 @@ static const struct tf_case cases[] = {
       UP PRESS_OFF("7.0101") MORE("10") },
     { "SLOT-005", CHECK_NA, "no power-off press", NULL, UP MORE("16") },
 
-    /* SLOT-006 */
-    { "SLOT-006", CHECK_PASS, "ACPI eject at once", acpi,
+    /* SLOT-010 */
+    { "SLOT-010", CHECK_PASS, "ACPI eject at once", acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE REMOVAL("7.012") },
-    { "SLOT-006", CHECK_FAIL, "ACPI: nothing removed", acpi,
+    { "SLOT-010", CHECK_FAIL, "ACPI: nothing removed", acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE MORE("40") },
-    { "SLOT-006", CHECK_FAIL, "ACPI: a button press instead", acpi,
+    { "SLOT-010", CHECK_FAIL, "ACPI: a button press instead", acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE PRESS_OFF("7.01") MORE("40") },
-    { "SLOT-006", CHECK_NA, "native hotplug", NULL,
+    { "SLOT-010", CHECK_NA, "native hotplug", NULL,
       G_SESSIONS G_BOOT G_MIGRATE G_GUEST_UNPLUG },
 
     /* SLOT-007 */
@@ -104,11 +104,11 @@ static const struct tf_case cases[] = {
       G_SESSIONS CON("20", "S", L_PRESS) CON("20.0001", "S", L_ON) MORE("26") },
 };
 
-static void slot_001(void **state)
+static void slot_008(void **state)
 {
     (void)state;
-    EVIDENCE(SLOT-001, G-64, G-67);
-    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-001");
+    EVIDENCE(SLOT-008, G-64, G-67);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-008");
 }
 
 static void slot_002(void **state)
@@ -118,11 +118,11 @@ static void slot_002(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-002");
 }
 
-static void slot_003(void **state)
+static void slot_009(void **state)
 {
     (void)state;
-    EVIDENCE(SLOT-003, H-33, G-64);
-    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-003");
+    EVIDENCE(SLOT-009, H-33, G-64);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-009");
 }
 
 static void slot_004(void **state)
@@ -139,11 +139,11 @@ static void slot_005(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-005");
 }
 
-static void slot_006(void **state)
+static void slot_010(void **state)
 {
     (void)state;
-    EVIDENCE(SLOT-006, H-33);
-    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-006");
+    EVIDENCE(SLOT-010, H-33);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "SLOT-010");
 }
 
 static void slot_007(void **state)
@@ -154,8 +154,8 @@ static void slot_007(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(slot_001), cmocka_unit_test(slot_002), cmocka_unit_test(slot_003),
-    cmocka_unit_test(slot_004), cmocka_unit_test(slot_005), cmocka_unit_test(slot_006),
+    cmocka_unit_test(slot_008), cmocka_unit_test(slot_002), cmocka_unit_test(slot_009),
+    cmocka_unit_test(slot_004), cmocka_unit_test(slot_005), cmocka_unit_test(slot_010),
     cmocka_unit_test(slot_007),
 };
 

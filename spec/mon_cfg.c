@@ -123,9 +123,9 @@ static void cfg003_obs(struct mon *m, const struct obs *o) /* IMP: CFG-003 */
 
 const struct monitor_def mon_CFG_003 = { .kinds = K_QMP, .obs = cfg003_obs };
 
-/* ---- CFG-004: the same hidden primary again ------------------------------------------- */
+/* ---- CFG-007: the same hidden primary again ------------------------------------------- */
 
-static void cfg004_obs(struct mon *m, const struct obs *o) /* IMP: CFG-004 */
+static void cfg007_obs(struct mon *m, const struct obs *o) /* IMP: CFG-007 */
 {
     const struct view_cmd *cmd = device_add_reply(m, o);
     if (!cmd || !cmd->pair[0] || !cmd->has_id || strcmp(cmd->bus, "pcie.0") == 0)
@@ -156,7 +156,7 @@ static void cfg004_obs(struct mon *m, const struct obs *o) /* IMP: CFG-004 */
     }
 }
 
-const struct monitor_def mon_CFG_004 = { .kinds = K_QMP, .obs = cfg004_obs };
+const struct monitor_def mon_CFG_007 = { .kinds = K_QMP, .obs = cfg007_obs };
 
 /* ---- CFG-005: device_del of a primary during a migration ------------------------------- */
 

@@ -173,7 +173,7 @@ static void hide003_obs(struct mon *m, const struct obs *o) /* IMP: HIDE-003 */
     if (!view_exists(s) || s->role != OBS_ROLE_STANDBY || s->negotiated)
         return;
     const struct view_host *vh = &c->view.host[o->host];
-    for (unsigned i = 0; i < vh->ndev; i++) /* a stored primary: CFG-003/CFG-004 */
+    for (unsigned i = 0; i < vh->ndev; i++) /* a stored primary: CFG-003/CFG-007 */
         if (vh->dev[i].role == OBS_ROLE_PRIMARY && vh->dev[i].hideable &&
             (vh->dev[i].configured || vh->dev[i].added) && strcmp(vh->dev[i].pair, cmd->pair) == 0)
             return;

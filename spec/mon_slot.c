@@ -185,9 +185,9 @@ static struct slot *slots_track(struct slots *t, const struct obs *o)
     return s;
 }
 
-/* ---- SLOT-001: removal no earlier than 5 s after the press ---------------------------- */
+/* ---- SLOT-008: removal no earlier than 5 s after the press ---------------------------- */
 
-static void slot001_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-001 */
+static void slot008_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-008 */
 {
     struct slots *t = m->st;
     const struct obs_klog *k = &o->u.klog;
@@ -210,8 +210,8 @@ static void slot001_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-001 */
     s->off = false;
 }
 
-const struct monitor_def mon_SLOT_001 = {
-    .kinds = K_KLOG, .size = sizeof(struct slots), .obs = slot001_obs,
+const struct monitor_def mon_SLOT_008 = {
+    .kinds = K_KLOG, .size = sizeof(struct slots), .obs = slot008_obs,
 };
 
 /* ---- SLOT-002: a second press cancels ----------------------------------------------------- */
@@ -295,7 +295,7 @@ const struct monitor_def mon_SLOT_002 = {
     .kinds = K_KLOG, .size = sizeof(struct slots), .obs = slot002_obs, .end = slot002_end,
 };
 
-/* ---- SLOT-003 / SLOT-006: QEMU's unplug request reaches the guest --------------------------- */
+/* ---- SLOT-009 / SLOT-010: QEMU's unplug request reaches the guest --------------------------- */
 
 #define REQ_MAX 8
 
@@ -422,36 +422,36 @@ static bool pciehp_line(const struct obs_klog *k)
     return k->kind >= KLOG_PCIEHP_BUTTON && k->kind <= KLOG_PCIEHP_POWER_FAULT;
 }
 
-static void slot003_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-003 */
+static void slot009_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-009 */
 {
     reqs_obs(m, o, CHECK_HOTPLUG_NATIVE, press, NULL,
              "the guest logs an attention button press");
 }
 
-static void slot003_end(struct mon *m)
+static void slot009_end(struct mon *m)
 {
     reqs_end(m, CHECK_HOTPLUG_NATIVE);
 }
 
-const struct monitor_def mon_SLOT_003 = {
-    .kinds = K_QMP | K_KLOG, .size = sizeof(struct reqs), .obs = slot003_obs,
-    .end = slot003_end,
+const struct monitor_def mon_SLOT_009 = {
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct reqs), .obs = slot009_obs,
+    .end = slot009_end,
 };
 
-static void slot006_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-006 */
+static void slot010_obs(struct mon *m, const struct obs *o) /* IMP: SLOT-010 */
 {
     reqs_obs(m, o, CHECK_HOTPLUG_ACPI, removal_line, pciehp_line,
              "the guest removes the primary at once (ACPI eject)");
 }
 
-static void slot006_end(struct mon *m)
+static void slot010_end(struct mon *m)
 {
     reqs_end(m, CHECK_HOTPLUG_ACPI);
 }
 
-const struct monitor_def mon_SLOT_006 = {
-    .kinds = K_QMP | K_KLOG, .size = sizeof(struct reqs), .obs = slot006_obs,
-    .end = slot006_end,
+const struct monitor_def mon_SLOT_010 = {
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct reqs), .obs = slot010_obs,
+    .end = slot010_end,
 };
 
 /* ---- SLOT-004: the guest uses the host's hotplug mechanism --------------------------- */

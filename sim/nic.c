@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gnet_int.h"
 #include "guest_linux.h"
 #include "guest_pci.h"
 #include "sim/host.h"
@@ -238,10 +239,24 @@ static enum frame_drop nic_xmit(struct gnetdev *nd, const struct frame *f)
     return hw_nic_tx(d, f);
 }
 
+/* ndo_set_mac_address (e1000_set_mac, iavf_set_mac): a valid unicast address
+ * is taken (a VF's PF is assumed to allow it); the permanent address stays
+ * (G-17, G-18). */
+static int nic_set_mac(struct gnetdev *nd, const uint8_t mac[6])
+{
+    static const uint8_t zero[6];
+    if ((mac[0] & 1) || memcmp(mac, zero, 6) == 0)
+        return -GNET_EINVAL; /* -EADDRNOTAVAIL in Linux: not a unicast address */
+    struct nic *n = gnetdev_priv(nd);
+    memcpy(n->mac, mac, 6);
+    return 0;
+}
+
 static const struct gnetdev_ops nic_ops = {
     .open = nic_open,
     .stop = nic_stop,
     .xmit = nic_xmit,
+    .set_mac = nic_set_mac,
 };
 
 /* ---- probe and remove ------------------------------------------------------------------ */

@@ -89,6 +89,7 @@ static const struct bad bad_args[] = {
     { "-M q35 -device e1000e,addr=0x3 -device e1000e,addr=0x3",
       "t.fos:2:44: -device e1000e,addr=0x3: PCI: slot 3 function 0 not available for e1000e, in use by e1000e,id=" },
     { "-M q35 -device vfio-pci", "t.fos:2:20: -device vfio-pci: No provided host device" },
+    { "-M q35 -device vfio-pci,host=3b:10", "t.fos:2:20: -device vfio-pci,host=3b:10: Property 'vfio-pci.host' doesn't take value '3b:10'" },
     /* without -nodefaults the default VGA sits at 00:01.0 */
     { "-M q35 -device pcie-root-port,id=r,addr=0x1",
       "t.fos:2:20: -device pcie-root-port,id=r,addr=0x1: PCI: slot 1 function 0 not available for pcie-root-port, in use by VGA,id=" },

@@ -280,6 +280,18 @@ static int set_prop(const struct hdrv *drv, const struct prop *p, const char *na
     } else if (!strcmp(name, "failover")) {
         dp->failover = b;
     } else if (!strcmp(name, "host")) {
+        /* [domain:]bus:slot.function, hex (PCIHostDeviceAddress) */
+        unsigned dom, bus, slot, fn;
+        char x;
+        bool ok = sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &x) == 4
+                      ? (dom <= 0xffff && bus <= 0xff && slot <= 0x1f && fn <= 7)
+                  : sscanf(s, "%x:%x.%x%c", &bus, &slot, &fn, &x) == 3
+                      ? (bus <= 0xff && slot <= 0x1f && fn <= 7)
+                      : false;
+        if (!ok || strchr(s, '-') || strchr(s, ' ')) {
+            snprintf(err, errlen, "Property '%s.host' doesn't take value '%s'", drv->name, s);
+            return -1;
+        }
         dp->vfio_host = s;
     } else if (!strcmp(name, "sysfsdev")) {
         dp->vfio_host = s;

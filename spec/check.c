@@ -755,7 +755,7 @@ const char *ck_removal(const struct obs *o)
 
 bool ck_hidden(struct check *c, enum obs_host h, const struct view_dev *d)
 {
-    if (d->role != OBS_ROLE_PRIMARY || !d->hideable || d->deleted)
+    if (d->role != OBS_ROLE_PRIMARY || !d->hideable || d->deleted || d->created)
         return false;
     const struct view_dev *s = view_dev(c, h, d->pair);
     return s && s->role == OBS_ROLE_STANDBY && !s->negotiated;

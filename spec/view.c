@@ -257,6 +257,7 @@ static void added_device(struct check *c, enum obs_host h, const struct view_cmd
     }
     d->added = true;
     d->deleted = false;
+    d->created = false;
 }
 
 static void post_qmp(struct check *c, const struct obs *o)
@@ -306,6 +307,10 @@ static void post_qmp(struct check *c, const struct obs *o)
             struct view_dev *d = view_dev(c, o->host, q->device_id);
             if (d)
                 d->negotiated = true;
+            for (unsigned i = 0; d && i < vh->ndev; i++) /* H-19, H-21 */
+                if (vh->dev[i].role == OBS_ROLE_PRIMARY && !vh->dev[i].deleted &&
+                    strcmp(vh->dev[i].pair, d->id) == 0)
+                    vh->dev[i].created = true;
         } else if (strcmp(q->name, "DEVICE_DELETED") == 0) {
             const json_t *data = json_object_get(q->json, "data");
             const json_t *dev = json_object_get(data, "device");
@@ -314,6 +319,7 @@ static void post_qmp(struct check *c, const struct obs *o)
             if (d) {
                 d->deleted = true;
                 d->negotiated = false;
+                d->created = false;
             }
         }
         break;

@@ -72,6 +72,8 @@ struct view_dev {
     bool added;               /* created by a successful device_add */
     bool deleted;             /* DEVICE_DELETED named it */
     bool negotiated;          /* standby: FAILOVER_NEGOTIATED seen on this host */
+    bool created;             /* primary: its standby negotiated, so QEMU created it;
+                                 nothing hides it again (H-24) until it is deleted */
     bool negotiated_before_migration; /* standby: negotiated when the latest
                                          outgoing migration started */
 };

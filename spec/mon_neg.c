@@ -198,6 +198,7 @@ static void neg004_obs(struct mon *m, const struct obs *o) /* IMP: NEG-004 */
         for (unsigned k = 0; k < vh->ndev; k++) {
             const struct view_dev *d = &vh->dev[k];
             if (d->role == OBS_ROLE_PRIMARY && strcmp(d->pair, sid) == 0 &&
+                (d->configured || d->added) /* a manifest lists later device_adds too */ &&
                 (best < 0 || vh->dev[best].deleted))
                 best = (int)k;
         }

@@ -46,6 +46,7 @@ struct rec {
     enum obs_host host;
     sim_time t;
     bool approx;
+    bool cont; /* a stderr continuation line */
     char file[64];
     uint64_t line;
     char what[96]; /* event name, klog text, point */
@@ -71,6 +72,7 @@ static void cap_sink(void *ctx, const struct obs *o)
     r->host = o->host;
     r->t = o->t;
     r->approx = o->t_approx;
+    r->cont = o->kind == OBS_HOSTLOG && o->u.hostlog.continuation;
     sim_strlcpy(r->file, o->origin.file ? o->origin.file : "", sizeof(r->file));
     r->line = o->origin.line;
     switch (o->kind) {
@@ -478,7 +480,8 @@ static void test_bad_source_stops_the_replay(void **state)
 }
 
 /* The -msg timestamp=on stamp round-trips; lines without one take the
- * host's start time. */
+ * host's start time, unless they follow a stamped line: QEMU stamps only a
+ * message's first line, the hint printed after it continues the message. */
 static void test_stderr_stamps(void **state)
 {
     (void)state;
@@ -504,6 +507,28 @@ static void test_stderr_stamps(void **state)
     assert_int_equal(c.r[2].kind, OBS_HOSTLOG);
     assert_true(c.r[2].approx);
     assert_i64_equal(c.r[2].t, T0 + SIM_S(10));
+    assert_false(c.r[2].cont);
+    bundle_free(b);
+    b = bundle_new();
+    put("h.stderr", "2023-11-14T22:13:21.000000Z qemu-system-x86_64: warning: netdev hs1 has no "
+                    "peer\n2023-11-14T22:13:25.500000Z qemu-system-x86_64: warning: Primary "
+                    "device not found\nVirtio-net failover will not work. Make sure primary "
+                    "device has parameter failover_pair_id=standby0\n"
+                    "2023-11-14T22:13:26.000000Z qemu-system-x86_64: warning: later\n");
+    assert_int_equal(bundle_add(b, BUNDLE_QMP, OBS_SOURCE, NULL, path_of("q.qmp"), &err), 0);
+    assert_int_equal(bundle_add(b, BUNDLE_STDERR, OBS_SOURCE, NULL, path_of("h.stderr"), &err), 0);
+    assert_int_equal(replay(b, &c, &err), 0);
+    size_t k = 0;
+    while (k < c.n && !(c.r[k].kind == OBS_HOSTLOG && strstr(c.r[k].what, "Virtio-net")))
+        k++;
+    assert_true(k < c.n && k > 0);
+    assert_true(c.r[k].approx);
+    assert_true(c.r[k].cont);
+    assert_i64_equal(c.r[k].t, T0 + SIM_MS(5500)); /* the warning's time, not the start's */
+    assert_int_equal(c.r[k - 1].kind, OBS_HOSTLOG);
+    assert_false(c.r[k - 1].cont);
+    assert_non_null(strstr(c.r[k - 1].what, "Primary device not found"));
+    assert_false(c.r[k + 1].approx);
     bundle_free(b);
 }
 

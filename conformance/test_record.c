@@ -33,7 +33,7 @@ static char tmpdir[64];
 #define BOOT (SIM_MS(500) + 333)      /* the guest's uptime 0, world time */
 #define DOWNTIME (SIM_MS(310) + 777)  /* uptime does not count this */
 
-enum step_kind { S_QMP, S_KLOG, S_ERR, S_ETH, S_SLL2 };
+enum step_kind { S_QMP, S_KLOG, S_ERR, S_ERR_MORE, S_ETH, S_SLL2 };
 
 struct step {
     sim_time at;
@@ -62,6 +62,7 @@ static const struct step script[] = {
     { SIM_S(2), S_QMP, OBS_SOURCE, "{\"return\": {}, \"id\": \"mine\"}" },
     { SIM_S(2) + 5, S_KLOG, OBS_SOURCE, "pcieport 0000:00:02.0: pciehp: Slot(0-1): Attention button pressed" },
     { SIM_S(3) + 5, S_ERR, OBS_SOURCE, "qemu-system-x86_64: warning: something late" },
+    { SIM_S(3) + 5, S_ERR_MORE, OBS_SOURCE, "and a hint on the line after it" },
     { SIM_S(7) + 123, S_KLOG, OBS_SOURCE, "virtio_net virtio0 eth0: failover primary slave:eth2 unregistered" },
     { SIM_S(8), S_QMP, OBS_SOURCE, "{\"timestamp\": {\"seconds\": 1764072008, \"microseconds\": 0}, \"event\": \"STOP\"}" },
     { SIM_S(8) + DOWNTIME, S_QMP, OBS_TARGET, "{\"timestamp\": {\"seconds\": 1764072008, \"microseconds\": 310000}, \"event\": \"RESUME\"}" },
@@ -94,6 +95,9 @@ static void play(struct sim_world *w, struct sim_event *ev)
         break;
     case S_ERR:
         sim_emit_hostlog(p->vm, s->host, s->text);
+        break;
+    case S_ERR_MORE:
+        sim_emit_hostlog_continued(p->vm, s->host, s->text);
         break;
     case S_ETH:
     case S_SLL2: {
@@ -216,6 +220,9 @@ static void same_record(const struct rec *m, const struct rec *b)
         assert_i64_equal(x->u.klog.uptime, y->u.klog.uptime);
         assert_int_equal(x->u.klog.kind, y->u.klog.kind);
         assert_string_equal(x->u.klog.ifname, y->u.klog.ifname);
+        break;
+    case OBS_HOSTLOG:
+        assert_int_equal(x->u.hostlog.continuation, y->u.hostlog.continuation);
         break;
     case OBS_FRAME: {
         const struct obs_frame *f = &x->u.frame, *g = &y->u.frame;
@@ -367,9 +374,13 @@ static void test_same_run_same_bytes(void **state)
         if (strcmp(files[i], "source-guest.log") == 0)
             assert_non_null(strstr(x, "[    0.399999] virtio_net virtio0 eth0: failover "
                                       "master:eth0 registered\n"));
-        if (strcmp(files[i], "source.stderr") == 0)
+        /* -msg timestamp=on stamps a message's first line, not its hint */
+        if (strcmp(files[i], "source.stderr") == 0) {
             assert_non_null(strstr(x, "2025-11-25T12:00:00.000000Z qemu-system-x86_64: "
                                       "warning: netdev hs1 has no peer\n"));
+            assert_non_null(strstr(x, "Z qemu-system-x86_64: warning: something late\n"
+                                      "and a hint on the line after it\n"));
+        }
         if (strcmp(files[i], "source.qmp") == 0)
             assert_non_null(strstr(x, "\n{\"execute\": \"migrate\""));
         if (strcmp(files[i], "source-primary0.pcap") == 0)

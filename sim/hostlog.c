@@ -19,6 +19,8 @@ struct hostlog_reader {
     enum obs_host host;
     const struct clock_map *clock;
     sim_time fallback;
+    sim_time last;    /* time of the last stamped line (continuations take it) */
+    bool have_last;   /* a stamped line was read */
     struct hostlog_stats st;
 };
 
@@ -147,7 +149,17 @@ int hostlog_next(struct hostlog_reader *h, struct obs *o, struct sim_err *err)
         if (k && s[k] == ' ') {
             o->t = t + clock_map_offset(h->clock, h->lr.line);
             o->u.hostlog.text = s + k + 1;
+            h->last = o->t;
+            h->have_last = true;
             h->st.stamped++;
+        } else if (h->have_last) {
+            /* -msg timestamp=on stamps the first line of a message; a line
+             * without one after a stamped line continues that message */
+            o->t = h->last;
+            o->t_approx = true;
+            o->u.hostlog.text = s;
+            o->u.hostlog.continuation = true;
+            h->st.continued++;
         } else {
             o->t = h->fallback;
             o->t_approx = true;

@@ -67,7 +67,10 @@ static void vstderr(struct host *h, const char *prefix, const char *fmt, va_list
     char text[600];
     size_t n = (size_t)snprintf(text, sizeof(text), "%s", prefix);
     vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-    sim_emit_hostlog(h->vm, h->id, text);
+    if (*prefix)
+        sim_emit_hostlog(h->vm, h->id, text);
+    else /* error_printf after a report: no program name, no timestamp */
+        sim_emit_hostlog_continued(h->vm, h->id, text);
 }
 
 void host_stderr(struct host *h, const char *fmt, ...)

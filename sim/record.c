@@ -230,7 +230,11 @@ static void record_sink(void *ctx, const struct obs *o)
             break;
         char ts[40];
         hostlog_format_stamp(ts, sizeof(ts), o->t);
-        fprintf(f, "%s %s\n", ts, o->u.hostlog.text);
+        /* -msg timestamp=on stamps a message's first line only */
+        if (o->u.hostlog.continuation)
+            fprintf(f, "%s\n", o->u.hostlog.text);
+        else
+            fprintf(f, "%s %s\n", ts, o->u.hostlog.text);
         break;
     }
     case OBS_FRAME:

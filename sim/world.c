@@ -157,6 +157,17 @@ void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text)
     deliver(w, &o);
 }
 
+void sim_emit_hostlog_continued(struct sim_vm *vm, enum obs_host host, const char *text)
+{
+    struct sim_world *w = vm->w;
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_HOSTLOG,
+                     .t_approx = true };
+    o.u.hostlog.text = text;
+    o.u.hostlog.continuation = true;
+    set_origin(vm, &o, SIM_ART_STDERR);
+    deliver(w, &o);
+}
+
 void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,
                     const char *file, uint64_t record)
 {

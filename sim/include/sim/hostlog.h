@@ -2,11 +2,17 @@
  * Reading what QEMU printed on stderr.
  *
  * Lines such as "qemu-system-x86_64: warning: netdev hs1 has no peer".
- * With `-msg timestamp=on` QEMU prefixes each line with the host wall
+ * With `-msg timestamp=on` QEMU prefixes each message with the host wall
  * clock, "2026-11-25T20:25:06.984300Z "; such a line gets that time
- * exactly.  A line without the prefix gets the time the caller gives as the
- * fallback (the bundle uses the host's first QMP line, the start of the
- * process, when QEMU prints its start-up warnings) and is marked t_approx.
+ * exactly.  Only a message's first line carries the prefix: the further
+ * lines QEMU prints with error_printf (hints such as "Virtio-net failover
+ * will not work. Make sure ...") have none.  A line without the prefix after
+ * a stamped line is such a continuation: it gets the time of the stamped
+ * line before it, is marked t_approx and obs_hostlog.continuation.  A line
+ * without the prefix before any stamped line (a file written without
+ * -msg timestamp=on) gets the time the caller gives as the fallback (the
+ * bundle uses the host's first QMP line, the start of the process, when
+ * QEMU prints its start-up warnings) and is marked t_approx.
  *
  * An empty file is valid (QEMU printed nothing).  A NUL byte is an error
  * (byte offset given): stderr is text, not a binary file.  Other control
@@ -29,6 +35,7 @@ struct hostlog_reader;
 struct hostlog_stats {
     uint64_t lines;   /* lines passed on */
     uint64_t stamped; /* of which carried a -msg timestamp=on stamp */
+    uint64_t continued; /* of which continued the stamped message before them */
     uint64_t blank;   /* blank lines skipped */
     uint64_t junk_bytes; /* control bytes shown as '?' */
 };

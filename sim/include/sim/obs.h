@@ -152,7 +152,10 @@ struct obs_klog {
 /* ---- QEMU stderr --------------------------------------------------------- */
 
 struct obs_hostlog {
-    const char *text; /* the line without the trailing newline */
+    const char *text;  /* the line without the trailing newline */
+    bool continuation; /* a further line of the message before it: QEMU prints
+                          it with error_printf, without the program name and
+                          without a -msg timestamp=on stamp (a hint) */
 };
 
 /* ---- Frames ------------------------------------------------------------- */

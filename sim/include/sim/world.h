@@ -133,6 +133,11 @@ void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const
 /* A line QEMU printed on stderr ("qemu-system-x86_64: warning: ..."). */
 void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text);
 
+/* A further line of the stderr message just emitted (a hint QEMU prints
+ * with error_printf: no program name, no -msg timestamp=on stamp).  Its
+ * time is the message's, approximate as a reader of the file must take it. */
+void sim_emit_hostlog_continued(struct sim_vm *vm, enum obs_host host, const char *text);
+
 /* A frame at a capture point (the record is filled by the caller, the
  * time/seq/origin by this function; `file` names the capture's pcap). */
 void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,

@@ -117,6 +117,7 @@ static const struct tf_case cases[] = {
       G_SESSIONS G_STDERR "0 S err qemu-system-x86_64: warning: netdev hs0 has no peer\n" },
     { "HIDE-007", CHECK_NA, "no netdevs in the configuration", no_netdevs, G_SESSIONS G_STDERR },
     { "HIDE-007", CHECK_NA, "stderr not given", no_stderr, G_SESSIONS },
+    { "HIDE-007", CHECK_NA, "nothing at all seen of the hosts", NULL, "" },
 
     /* HIDE-008 */
     { "HIDE-008", CHECK_PASS, "listed primary stays listed", NULL,

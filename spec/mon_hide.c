@@ -368,6 +368,13 @@ static void hide007_end(struct mon *m) /* IMP: HIDE-007 */
         enum obs_host h = (enum obs_host)hi;
         if (!ck_has(c, h, SPEC_SRC_STDERR) || !ck_has(c, h, SPEC_SRC_CONFIG))
             continue;
+        /* an empty stderr says "no warning" only of a QEMU that ran: some
+         * record of the host must show it */
+        bool ran = false;
+        for (unsigned s = 0; s < SPEC_NSOURCES; s++)
+            ran = ran || c->last[h][s] != SIM_TIME_NONE;
+        if (!ran)
+            continue;
         const struct check_host *ch = &c->ctx.host[h];
         for (unsigned i = 0; i < ch->ndev; i++) {
             const struct check_device *d = &ch->dev[i];

@@ -79,8 +79,9 @@ static void migs001_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-001 */
     const char *s = src_status(o);
     if (ck_is_event(o, "UNPLUG_PRIMARY") && o->host == OBS_SOURCE &&
         strcmp(st->g.status, "setup") != 0)
-        mon_fail(m, o, "UNPLUG_PRIMARY comes in setup, when QEMU requests the unplug, not in "
-                       "%s (H-34)", st->g.status[0] ? st->g.status : "no migration");
+        mon_fail(m, o, "UNPLUG_PRIMARY comes in setup, when QEMU requests the unplug, not %s%s "
+                       "(H-34)", st->g.status[0] ? "in " : "outside a migration",
+                 st->g.status);
     if (s && strcmp(s, "setup") == 0) {
         st->expect = plugged(c, st->gone);
         st->cant_unplug = false;

@@ -53,6 +53,53 @@ size_t check_format_time(char *buf, size_t n, sim_time t, sim_time t0)
     return r < 0 ? 0 : (size_t)r;
 }
 
+size_t report_utf8(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n;
+    uint32_t c, min;
+    if (u[0] == 0)
+        return 0;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if ((u[0] & 0xe0) == 0xc0) {
+        n = 2, c = u[0] & 0x1fu, min = 0x80;
+    } else if ((u[0] & 0xf0) == 0xe0) {
+        n = 3, c = u[0] & 0x0fu, min = 0x800;
+    } else if ((u[0] & 0xf8) == 0xf0) {
+        n = 4, c = u[0] & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) { /* stops at a NUL: not a continuation byte */
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (u[i] & 0x3fu);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+void report_put_plain(FILE *out, const char *s)
+{
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\x%02x", (unsigned char)s[i]);
+            s += n ? n : 1;
+        } else {
+            fwrite(s, 1, n, out);
+            s += n;
+        }
+    }
+}
+
 sim_time report_t0(const struct check *c)
 {
     if (c->ctx.t0_set)

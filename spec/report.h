@@ -5,6 +5,7 @@
 #ifndef FOSIM_REPORT_H
 #define FOSIM_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "check.h"
@@ -23,5 +24,18 @@ size_t report_sources(char *buf, size_t n, const struct check *c);
 /* "source qmp source.qmp:57" / "target guest target-guest.log:12" /
  * "source pcap primary0.pcap:1200 (record)" */
 size_t report_evidence_where(char *buf, size_t n, const struct check_evidence *e);
+
+/*
+ * Text from a trace (device ids, console lines, file names) may hold any
+ * bytes.  report_utf8() decodes one well-formed UTF-8 sequence at s into
+ * *cp and returns its length (1-4), or 0 when the bytes there are not one
+ * (a stray continuation byte, an overlong form, a surrogate, beyond
+ * U+10FFFF, cut short) or s is at its end.
+ */
+size_t report_utf8(const char *s, uint32_t *cp);
+
+/* Write s for a terminal or a log: control characters (C0, DEL, C1) and
+ * bytes that are not UTF-8 as "\xNN", the rest as is. */
+void report_put_plain(FILE *out, const char *s);
 
 #endif

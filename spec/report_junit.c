@@ -20,12 +20,27 @@
 #include "monitor.h"
 #include "report.h"
 
-/* XML 1.0 text or attribute value: escape markup, replace control bytes
- * (not allowed in XML 1.0) by "\xNN". */
+/* XML 1.0 text or attribute value: markup escaped; characters XML 1.0
+ * does not allow (C0 controls but tab and newline, U+FFFE, U+FFFF), the
+ * C1 controls and DEL, and bytes that are not UTF-8 written as the text
+ * "\xNN". */
 static void put_xml(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 0 || (n > 1 && (cp < 0xa0 || cp == 0xfffe || cp == 0xffff))) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\x%02x", (unsigned char)s[i]);
+            s += n ? n : 1;
+            continue;
+        }
+        if (n > 1) {
+            fwrite(s, 1, n, out);
+            s += n;
+            continue;
+        }
+        unsigned char ch = (unsigned char)*s++;
         switch (ch) {
         case '&':
             fputs("&amp;", out);

@@ -20,32 +20,58 @@
 #include "monitor.h"
 #include "report.h"
 
-/* A TAP description: one line, '#' and '\' escaped. */
+/* A TAP description: one line, '#' and '\' escaped; line breaks and tabs
+ * as spaces, other control characters and bytes that are not UTF-8 as
+ * "\\xNN" (an escaped backslash: the reader sees "\xNN"). */
 static void put_desc(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '#' || *s == '\\')
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 1 && (cp == '#' || cp == '\\')) {
             fputc('\\', out);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+            fputc((int)cp, out);
+        } else if (n == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+            fputc(' ', out);
+        } else if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\\\x%02x", (unsigned char)s[i]);
+        } else {
+            fwrite(s, 1, n, out);
+        }
+        s += n ? n : 1;
     }
 }
 
-/* A YAML double-quoted scalar. */
+/* Is code point cp shown as is in YAML?  c-printable (YAML 1.2 5.1) but
+ * NEL (U+0085), which YAML 1.1 readers take for a line break. */
+static bool yaml_printable(uint32_t cp)
+{
+    return (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) ||
+           (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/* A YAML double-quoted scalar: non-printable code points as \uXXXX, bytes
+ * that are not UTF-8 as \xNN (the reader gets U+00NN). */
 static void put_yaml(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch == '\n')
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 0)
+            fprintf(out, "\\x%02x", (unsigned char)*s);
+        else if (cp == '"' || cp == '\\')
+            fprintf(out, "\\%c", (char)cp);
+        else if (cp == '\n')
             fputs("\\n", out);
-        else if (ch == '\t')
+        else if (cp == '\t')
             fputs("\\t", out);
-        else if (ch < 0x20 || ch == 0x7f)
-            fprintf(out, "\\x%02x", ch);
+        else if (!yaml_printable(cp))
+            fprintf(out, "\\u%04x", (unsigned)cp);
         else
-            fputc(ch, out);
+            fwrite(s, 1, n, out);
+        s += n ? n : 1;
     }
     fputc('"', out);
 }

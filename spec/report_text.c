@@ -21,8 +21,11 @@ static void print_evidence(const struct check *c, const struct check_result *r, 
         check_format_time(abs, sizeof(abs), e->t, SIM_TIME_NONE);
         check_format_time(rel, sizeof(rel), e->t, t0);
         report_evidence_where(where, sizeof(where), e);
-        fprintf(out, "    %s (%s%s) %s\n        %s\n", abs, rel, e->t_approx ? ", approx." : "",
-                where, e->seen);
+        fprintf(out, "    %s (%s%s) ", abs, rel, e->t_approx ? ", approx." : "");
+        report_put_plain(out, where);
+        fputs("\n        ", out);
+        report_put_plain(out, e->seen);
+        fputc('\n', out);
     }
 }
 
@@ -32,12 +35,16 @@ void check_print_result(const struct check *c, const struct check_result *r, FIL
     fprintf(out, "%s %s [%s] %s\n", check_verdict_upper(r->verdict), a->id,
             spec_level_name(a->level), a->statement);
     if (r->verdict == CHECK_FAIL) {
-        fprintf(out, "  required: %s\n", r->why);
+        fputs("  required: ", out);
+        report_put_plain(out, r->why);
+        fputc('\n', out);
         if (r->failed > 1)
             fprintf(out, "  (%u of %u instances failed; the first is shown)\n", r->failed,
                     r->checked);
     } else if (r->why[0]) {
-        fprintf(out, "  %s\n", r->why);
+        fputs("  ", out);
+        report_put_plain(out, r->why);
+        fputc('\n', out);
     }
     fprintf(out, "  source: %s (%s)\n", a->source, a->rules);
     if (r->nev) {
@@ -57,7 +64,9 @@ static void na_groups(const struct check *c, FILE *out)
         if (!any)
             fprintf(out, "N/A:\n");
         any = true;
-        fprintf(out, "  %s:", r->why);
+        fputs("  ", out);
+        report_put_plain(out, r->why);
+        fputc(':', out);
         for (unsigned k = i; k < SPEC_NIDS; k++) {
             const struct check_result *q = check_result(c, k);
             if (q->verdict == CHECK_NA && !done[k] && strcmp(q->why, r->why) == 0) {
@@ -75,10 +84,14 @@ void report_text(const struct check *c, const struct check_report_opts *opts, FI
 {
     char src[512];
     report_sources(src, sizeof(src), c);
-    fprintf(out, "fosim check: %s\n", c->ctx.name[0] ? c->ctx.name : "(unnamed)");
-    fprintf(out, "sources: %s\n", src);
-    if (c->truncated)
-        fprintf(out, "the trace is truncated: %s\n", c->truncated_why);
+    fputs("fosim check: ", out);
+    report_put_plain(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
+    fprintf(out, "\nsources: %s\n", src);
+    if (c->truncated) {
+        fputs("the trace is truncated: ", out);
+        report_put_plain(out, c->truncated_why);
+        fputc('\n', out);
+    }
     fprintf(out, "\n");
 
     static const enum check_verdict order[] = { CHECK_FAIL, CHECK_INCONCLUSIVE, CHECK_PASS };
@@ -95,19 +108,19 @@ void report_text(const struct check *c, const struct check_report_opts *opts, FI
     }
     na_groups(c, out);
 
-    fprintf(out, "%-24s %5s %5s %13s %5s\n", "area", "pass", "fail", "inconclusive", "n/a");
+    fprintf(out, "%-27s %5s %5s %13s %5s\n", "area", "pass", "fail", "inconclusive", "n/a");
     for (unsigned a = 0; a < SPEC_NAREAS; a++) {
         unsigned t[CHECK_NVERDICTS];
         check_area_totals(c, (enum spec_area)a, t);
         char name[40];
         snprintf(name, sizeof(name), "%s %s", spec_area_prefix((enum spec_area)a),
                  spec_area_name((enum spec_area)a));
-        fprintf(out, "%-24s %5u %5u %13u %5u\n", name, t[CHECK_PASS], t[CHECK_FAIL],
+        fprintf(out, "%-27s %5u %5u %13u %5u\n", name, t[CHECK_PASS], t[CHECK_FAIL],
                 t[CHECK_INCONCLUSIVE], t[CHECK_NA]);
     }
     unsigned t[CHECK_NVERDICTS];
     check_totals(c, t);
-    fprintf(out, "%-24s %5u %5u %13u %5u\n", "total", t[CHECK_PASS], t[CHECK_FAIL],
+    fprintf(out, "%-27s %5u %5u %13u %5u\n", "total", t[CHECK_PASS], t[CHECK_FAIL],
             t[CHECK_INCONCLUSIVE], t[CHECK_NA]);
     int rc = check_exit_status(c);
     const char *verdict = rc == 0   ? "PASS: every applicable assertion held"

@@ -8,7 +8,7 @@
 #   make coverage   gcov build, suite, lcov/genhtml report, coverage of sim/ and spec/
 #   make install    PREFIX=/usr/local DESTDIR= : binary and man page fosim(1)
 #   make deps       install the Debian packages fosim needs (as root)
-#   make lint       cppcheck and clang-tidy over the sources
+#   make lint       cppcheck, clang-tidy (.clang-tidy) and fosim's own source rules
 #   make fuzz       libFuzzer + ASan/UBSan on every reader (FUZZ_SECONDS=180 each)
 #   make format     clang-format the sources in place
 #
@@ -252,10 +252,40 @@ ALL_C := $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) $(TEST_SRC) $(HARN_SRC)
 format:
 	clang-format -i $(ALL_C) $(wildcard sim/include/sim/*.h spec/*.h cli/*.h conformance/*.h)
 
+# cppcheck (warning, portability, performance) over every C file; clang-tidy
+# with the checks of .clang-tidy over the product and the fuzz targets (one
+# process per file, in parallel); and fosim's own rules on sim/ and spec/:
+# no call that reads the wall clock, sleeps, or keeps hidden global state
+# (DESIGN.md: same seed, same bytes), and no sscanf integer conversion
+# without a field width (an overflowing %d is undefined behaviour).
+LINT_FORBIDDEN := strtok asctime ctime localtime gmtime rand srand random drand48 lrand48 time \
+                  clock clock_gettime gettimeofday timespec_get sleep usleep nanosleep getenv
+LINT_TIDY_SRC := $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) $(wildcard fuzz/*.c)
+LINT_TIDY_FLAGS := -D_POSIX_C_SOURCE=200809L -DFOSIM_VERSION=\"$(VERSION)\" -DFOSIM_BIN=\"fosim\" \
+                   -Isim/include -Ispec -std=c11
+null :=
+space := $(null) $(null)
+
 lint:
-	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
-	  --inline-suppr -Isim/include -Ispec $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC)
-	clang-tidy --quiet $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) -- $(CPPFLAGS) -std=c11
+	@echo "cppcheck: $(words $(ALL_C) $(wildcard fuzz/*.c)) files and the conformance helpers"
+	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	  --inline-suppr -D_POSIX_C_SOURCE=200809L -Isim/include -Ispec -Iconformance -Ifuzz \
+	  $(ALL_C) $(wildcard fuzz/*.c) $(filter-out $(TEST_SRC) $(HARN_SRC),$(wildcard conformance/*.c))
+	@echo "clang-tidy: $(words $(LINT_TIDY_SRC)) files"
+	@printf '%s\n' $(LINT_TIDY_SRC) | xargs -P "$$(nproc)" -n 1 sh -c \
+	  'clang-tidy --quiet "$$0" -- $(LINT_TIDY_FLAGS) 2>/dev/null || \
+	   { echo "clang-tidy: findings in $$0 (above)"; exit 255; }'
+	@bad=0; for f in $(SIM_SRC) $(SPEC_SRC); do \
+	  out=$$(gcc -fpreprocessed -dD -E $$f 2>/dev/null | sed -E 's/"([^"\\]|\\.)*"/""/g' | \
+	    grep -E '(^|[^A-Za-z0-9_.>])($(subst $(space),|,$(LINT_FORBIDDEN)))[[:space:]]*\('); \
+	  if [ -n "$$out" ]; then echo "$$f: forbidden call (wall clock, sleep or hidden state):"; \
+	    echo "$$out" | sed 's/^/    /'; bad=1; fi; \
+	done; \
+	for f in $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC); do \
+	  out=$$(grep -nE 'sscanf\(.*"[^"]*%(hh|h|l|ll|j|z)?[diuxXo]' $$f); \
+	  if [ -n "$$out" ]; then echo "$$f: sscanf integer conversion without a field width:"; \
+	    echo "$$out" | sed 's/^/    /'; bad=1; fi; \
+	done; [ $$bad = 0 ] && echo "lint: clean"
 
 clean:
 	rm -rf build

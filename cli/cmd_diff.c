@@ -78,7 +78,7 @@ static bool provenance_t0(const struct bundle *b, sim_time *t0)
         return false;
     long long sec, us;
     char extra;
-    if (sscanf(s, "%lld.%6lld%c", &sec, &us, &extra) != 2)
+    if (sscanf(s, "%18lld.%6lld%c", &sec, &us, &extra) != 2)
         return false;
     *t0 = (sim_time)sec * 1000000000 + (sim_time)us * 1000;
     return true;

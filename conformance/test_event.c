@@ -230,7 +230,8 @@ static void test_differential(void **state)
         if (what < 6) {
             sim_time t = w->now + (sim_time)sim_rng_below(&rng, 1000); /* many ties */
             sim_schedule_at(w, &ev[i], t);
-            ref[i] = (struct ref){ .when = t, .seq = ++seq, .live = true };
+            seq++;
+            ref[i] = (struct ref){ .when = t, .seq = seq, .live = true };
         } else if (what < 8) {
             sim_cancel(w, &ev[i]);
             ref[i].live = false;

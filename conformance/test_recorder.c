@@ -33,6 +33,7 @@ struct tmp {
 
 static void tmp_make(struct tmp *t)
 {
+    memset(t, 0, sizeof(*t));
     snprintf(t->dir, sizeof(t->dir), "/tmp/fosim-trec.XXXXXX");
     assert_non_null(mkdtemp(t->dir));
 }

@@ -220,9 +220,10 @@ struct mctx {
     struct sim_err *err;
 };
 
-static int bad(struct mctx *m, const char *path, const char *fmt, ...)
+static int bad_(struct mctx *m, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int bad(struct mctx *m, const char *path, const char *fmt, ...)
+#define bad(...) sim__minus_one(bad_(__VA_ARGS__)) /* -1, visibly: see sim/err.h */
+static int bad_(struct mctx *m, const char *path, const char *fmt, ...)
 {
     char buf[400];
     va_list ap;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sim_errf(struct sim_err *e, const char *fmt, ...)
+int sim__errf(struct sim_err *e, const char *fmt, ...)
 {
     if (e) {
         va_list ap;
@@ -20,7 +20,7 @@ int sim_errf(struct sim_err *e, const char *fmt, ...)
     return -1;
 }
 
-int sim_err_prefix(struct sim_err *e, const char *fmt, ...)
+int sim__err_prefix(struct sim_err *e, const char *fmt, ...)
 {
     if (e) {
         char prefix[256];

@@ -88,7 +88,7 @@ static uint32_t ticket_take(struct sim_queue *q, struct sim_event *ev)
         if (q->ntickets >= q->ticket_cap) {
             uint32_t ncap = q->ticket_cap ? q->ticket_cap * 2 : 256;
             SIM_ASSERT(ncap > q->ticket_cap);
-            q->tickets = sim_xrealloc(q->tickets, (size_t)ncap * sizeof(*q->tickets));
+            q->tickets = sim_xrealloc(q->tickets, (size_t)ncap * sizeof(struct sim_event *));
             q->free_tickets =
                 sim_xrealloc(q->free_tickets, (size_t)ncap * sizeof(*q->free_tickets));
             q->ticket_cap = ncap;

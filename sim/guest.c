@@ -314,7 +314,7 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
             unsigned a, b;
             char extra;
             if (k->values.n != 1 ||
-                sscanf(k->values.v[0].text, "%u.%u%c", &a, &b, &extra) != 2 || a < 4 || a > 9)
+                sscanf(k->values.v[0].text, "%9u.%9u%c", &a, &b, &extra) != 2 || a < 4 || a > 9)
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob kernel: expected a version such as 6.1");
             c->kernel_major = a;

@@ -463,10 +463,10 @@ static bool slot_word_valid(const char *w)
 {
     unsigned a, b, c, d;
     char extra;
-    if (sscanf(w, "%x:%x:%x.%x%c", &a, &b, &c, &d, &extra) == 4 ||
-        sscanf(w, "%x:%x.%x%c", &a, &b, &c, &extra) == 3)
+    if (sscanf(w, "%8x:%8x:%8x.%8x%c", &a, &b, &c, &d, &extra) == 4 ||
+        sscanf(w, "%8x:%8x.%8x%c", &a, &b, &c, &extra) == 3)
         return true;
-    if (sscanf(w, "%u-%u%c", &a, &b, &extra) == 2 || sscanf(w, "%u%c", &a, &extra) == 1)
+    if (sscanf(w, "%9u-%9u%c", &a, &b, &extra) == 2 || sscanf(w, "%9u%c", &a, &extra) == 1)
         return true;
     for (const char *p = w; *p; p++)
         if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||

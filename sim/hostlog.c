@@ -133,7 +133,7 @@ int hostlog_next(struct hostlog_reader *h, struct obs *o, struct sim_err *err)
                                 "%s:%llu:%zu: expected text (QEMU's messages), found byte 0x%02x "
                                 "(byte offset %llu)",
                                 h->name, (unsigned long long)h->lr.line, i + 1, c,
-                                (unsigned long long)(h->lr.offset + i));
+                                (unsigned long long)h->lr.offset + i);
         }
         if (n == 0) {
             h->st.blank++;

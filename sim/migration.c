@@ -859,7 +859,7 @@ static json_t *ram_info(const struct mig *m)
     json_object_set_new(r, "duplicate", json_integer(0));
     json_object_set_new(r, "dirty-pages-rate", json_integer(0));
     json_object_set_new(r, "skipped", json_integer(0));
-    json_object_set_new(r, "normal-bytes", json_integer((json_int_t)(pages * 4096)));
+    json_object_set_new(r, "normal-bytes", json_integer((json_int_t)pages * 4096));
     json_object_set_new(r, "normal", json_integer((json_int_t)pages));
     return r;
 }

@@ -106,7 +106,7 @@ int obs_decode_qmp(struct obs *o, const json_t *json, const char *line, bool use
         return -1;
     }
     const json_t *v;
-    if ((v = json_object_get(json, "QMP")) != NULL) {
+    if (json_object_get(json, "QMP") != NULL) {
         o->kind = OBS_QMP_GREETING;
         o->t_approx = true;
         return 0;
@@ -264,9 +264,10 @@ static const char *dev_prefix(struct obs_klog *k, const char *text, char *ifname
         return NULL;
     memcpy(pre, text, n);
     pre[n] = '\0';
-    char *a = strtok(pre, " ");
-    char *b = a ? strtok(NULL, " ") : NULL;
-    char *c = b ? strtok(NULL, " ") : NULL;
+    char *save = NULL;
+    char *a = strtok_r(pre, " ", &save);
+    char *b = a ? strtok_r(NULL, " ", &save) : NULL;
+    char *c = b ? strtok_r(NULL, " ", &save) : NULL;
     if (!a || !b)
         return NULL;
     sim_strlcpy(k->driver, a, sizeof(k->driver));

@@ -123,18 +123,18 @@ static int decode_line(struct qmp_log *q, struct qline *l, struct sim_err *err)
     memcpy(l->text, lr->buf, n);
     l->text[n] = '\0';
     l->json = j;
-    struct obs *o = &l->o;
-    memset(o, 0, sizeof(*o));
-    o->host = q->host;
-    o->t = SIM_TIME_NONE;
-    o->origin.file = q->name;
-    o->origin.line = lr->line;
+    /* decoded into a local first: the static analyzer loses l->text when
+     * a pointer into *l goes to another file's function */
+    struct obs ob = { .host = q->host, .t = SIM_TIME_NONE,
+                      .origin = { .file = q->name, .line = lr->line } };
     char msg[256];
-    if (obs_decode_qmp(o, j, l->text, true, msg, sizeof(msg)) != 0) {
+    if (obs_decode_qmp(&ob, j, l->text, true, msg, sizeof(msg)) != 0) {
         sim_errf(err, "%s:%llu:1: %s", q->name, (unsigned long long)lr->line, msg);
         qline_clear(l);
         return -1;
     }
+    l->o = ob;
+    struct obs *o = &l->o;
     if (o->t != SIM_TIME_NONE)
         o->t += clock_map_offset(q->clock, lr->line);
     q->st.lines++;

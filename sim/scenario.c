@@ -49,7 +49,7 @@ struct parser {
     struct sim_err *err;
 };
 
-int scn_errf(struct sim_err *e, const struct scn_pos *pos, const char *fmt, ...)
+int scn__errf(struct sim_err *e, const struct scn_pos *pos, const char *fmt, ...)
 {
     if (!e)
         return -1;

@@ -154,7 +154,7 @@ struct check *check_new(const struct check_ctx *ctx)
         goto err_free_check;
     view_init(c);
     for (unsigned k = 0; k < OBS_NKINDS; k++) {
-        c->bykind[k] = calloc(SPEC_NIDS, sizeof(*c->bykind[k]));
+        c->bykind[k] = calloc(SPEC_NIDS, sizeof(struct mon *));
         if (!c->bykind[k])
             goto err_free_states;
     }

@@ -38,7 +38,7 @@ const struct spec_entry *spec_get(enum spec_id id)
 static bool id_equal(const char *want, const char *got)
 {
     for (; *want && *got; want++, got++) {
-        char g = *got == '_' ? '-' : (char)toupper((unsigned char)*got);
+        char g = (char)(*got == '_' ? '-' : toupper((unsigned char)*got));
         if (g != *want)
             return false;
     }

@@ -210,9 +210,11 @@ int scn_parse_string(const char *name, const char *text, struct scenario **out,
 
 void scn_free(struct scenario *s);
 
-/* Report an error at a position: "file:line:col: message".  Returns -1. */
-int scn_errf(struct sim_err *e, const struct scn_pos *pos, const char *fmt, ...)
+/* Report an error at a position: "file:line:col: message".  Returns -1
+ * (a macro for the static analyzer's sake, see sim__minus_one). */
+int scn__errf(struct sim_err *e, const struct scn_pos *pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#define scn_errf(...) sim__minus_one(scn__errf(__VA_ARGS__))
 
 /* Find a guest knob by name, or NULL. */
 const struct scn_knob *scn_guest_knob(const struct scn_guest *g, const char *key);

@@ -43,6 +43,7 @@ struct guest {
     enum obs_role tx_via;       /* UNKNOWN: no slave ready */
     bool primary_registered;    /* standby RX is dropped (G-45) */
     bool running;
+    enum { RX_STACK = 1, RX_NO_DRIVER, RX_SILENT } rx; /* what takes frames in (0: stack) */
 };
 
 /* One captured observation, copied. */
@@ -112,6 +113,12 @@ enum frame_drop host_netdev_rx(struct host *h, const char *netdev, const struct 
     enum obs_role role = strcmp(netdev, "hs1") == 0 ? OBS_ROLE_PRIMARY : OBS_ROLE_STANDBY;
     if (role == OBS_ROLE_PRIMARY && !h->primary_visible)
         return FRAME_DROP_DEVICE_GONE;
+    if (g->rx == RX_NO_DRIVER) { /* no interface: the guest cannot name a path */
+        g->hook.drop(g->hook.ctx, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
+        return FRAME_DROP_NONE;
+    }
+    if (g->rx == RX_SILENT) /* a model that forgets to say */
+        return FRAME_DROP_NONE;
     if (role == OBS_ROLE_STANDBY && g->primary_registered) {
         g->hook.drop(g->hook.ctx, f, role, FRAME_DROP_STANDBY_RX_WITH_PRIMARY);
         return FRAME_DROP_NONE;
@@ -245,6 +252,7 @@ struct step {
     int primary_visible; /* -1: unchanged */
     int registered;      /* -1: unchanged */
     int running;         /* -1: unchanged */
+    int rx;              /* 0 or -1: unchanged, else RX_* */
     const char *migration; /* emit a migration state change to this */
 };
 
@@ -259,6 +267,8 @@ static void step_fire(struct sim_world *w, struct sim_event *ev)
         cur->g.primary_registered = s->registered;
     if (s->running >= 0)
         cur->g.running = cur->hosts[OBS_SOURCE].running = s->running;
+    if (s->rx > 0)
+        cur->g.rx = s->rx;
     if (s->migration)
         sim_emit_state(&w->vms[0], OBS_SOURCE, "migration",
                        strcmp(s->migration, "setup") == 0 ? "none" : "active", s->migration,
@@ -747,6 +757,54 @@ static void test_generate_paths_and_blackout(void **state)
     fx_free(&f);
 }
 
+/* A frame the guest drops before any interface exists (no driver) counts
+ * on the path the network chose; a frame neither delivered nor dropped is
+ * unaccounted, and the measure says so. */
+static void test_no_driver_and_unaccounted(void **state)
+{
+    (void)state;
+    struct sim_err err = { "" };
+    struct fx f;
+    assert_int_equal(fx_build(&f,
+                              "traffic\n    generate in rate 10/s size 100 from 1s to 2.9s\nend\n"
+                              "expect traffic sent in == 20\n"
+                              "expect traffic dropped in via primary reason no-driver == 5\n"
+                              "expect traffic dropped in via standby reason no-driver == 5\n"
+                              "expect traffic delivered in == 5\n"
+                              "expect traffic unaccounted in == 5\n"
+                              "expect traffic unaccounted in == 0\n",
+                              &err),
+                     0);
+    struct step steps[] = {
+        { .at = SIM_MS(950), .tx_via = -1, .primary_visible = 1, .registered = -1,
+          .running = -1, .rx = RX_NO_DRIVER },
+        { .at = SIM_MS(1450), .tx_via = -1, .primary_visible = 0, .registered = -1,
+          .running = -1, .rx = -1 },
+        { .at = SIM_MS(1950), .tx_via = -1, .primary_visible = -1, .registered = 0,
+          .running = -1, .rx = RX_STACK },
+        { .at = SIM_MS(2450), .tx_via = -1, .primary_visible = -1, .registered = -1,
+          .running = -1, .rx = RX_SILENT },
+    };
+    fx_run(&f, steps, SIM_ARRAY_SIZE(steps), SIM_S(4));
+    static const int want[] = { 1, 1, 1, 1, 1, 0 };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(want); i++) {
+        char why[256];
+        if (fx_expect(&f, i, why, sizeof(why)) != want[i]) {
+            print_error("%s: %s\n", f.s->expects[i].text, why);
+            fail();
+        }
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    traffic_report(f.t, out);
+    fclose(out);
+    assert_non_null(strstr(buf, "primary no-driver 5, standby no-driver 5), 5 unaccounted"));
+    free(buf);
+    fx_free(&f);
+}
+
 /* Per migration: traffic from a migration's start on is counted apart, and
  * the gap that straddles the start belongs to the migration. */
 static void test_migration_periods(void **state)
@@ -1104,6 +1162,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ping),
     cmocka_unit_test(test_generate_paths_and_blackout),
     cmocka_unit_test(test_migration_periods),
+    cmocka_unit_test(test_no_driver_and_unaccounted),
     cmocka_unit_test(test_expect_results),
     cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_bad_pcap_refused),

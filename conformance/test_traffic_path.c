@@ -11,6 +11,10 @@
  * primary slave:eth2 registered" and end at the first reply after the
  * target's "NIC Link is Up", one ping interval at most from each.  Checked
  * with native PCIe hotplug and with ACPI hotplug.
+ *
+ * Every frame a workload sends is accounted for, through boots, firmware,
+ * pauses and migrations: delivered, or dropped with the reason a model
+ * gave (a function with no driver yet is "no-driver"), never neither.
  */
 #include "harness.h"
 
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/expect.h"
 #include "sim/pcap_io.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -212,7 +217,110 @@ static void test_replay_through_real_models(void **state)
     scn_free(s);
 }
 
+/* ---- every frame is accounted for ------------------------------------------------ */
+
+static const char ACCOUNT_HOSTS[] =
+    "host source\n"
+    "    -M q35 -m 256 -nodefaults %s\n"
+    "%s"
+    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
+    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
+    "    -netdev user,id=hs0\n"
+    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
+    "failover=on\n"
+    "    -netdev user,id=hs1\n"
+    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"
+    "failover_pair_id=standby0,romfile=\n"
+    "end\n"
+    "host target like source\n"
+    "    -incoming tcp:127.0.0.1:4444\n"
+    "end\n"
+    "guest %s\n"
+    "%s"
+    "end\n"
+    "traffic\n"
+    "    generate in rate 100/s size 200 from 0s\n"
+    "    generate out rate 50/s size 120 from 0s\n"
+    "    ping 10.0.2.2 every 200ms from 0s\n"
+    "end\n"
+    "%s"
+    "expect traffic unaccounted in == 0\n"
+    "expect traffic unaccounted out == 0\n"
+    "%s";
+
+struct account_case {
+    const char *name;
+    const char *paused;  /* -S */
+    bool native;
+    const char *profile;
+    const char *knobs;
+    const char *actions; /* with `until` */
+    const char *expect;  /* more expectations */
+};
+
+static const struct account_case account_cases[] = {
+    /* the target's primary is plugged before e1000e has probed it */
+    { "native", "", true, "linux", "", "at 8s source migrate uri=tcp:127.0.0.1:4444\nuntil 22s\n",
+      "expect traffic dropped in via primary reason no-driver migration 1 > 0\n"
+      "expect traffic dropped in via standby reason no-driver > 0\n" },
+    { "acpi", "", false, "linux", "", "at 8s source migrate uri=tcp:127.0.0.1:4444\nuntil 22s\n",
+      "expect traffic dropped in via primary reason no-driver migration 1 > 0\n" },
+    /* nothing receives during the firmware after cont */
+    { "paused", "-S", true, "linux", "",
+      "at 1s source cont\nat 20s source migrate uri=tcp:127.0.0.1:4444\nuntil 34s\n",
+      "expect traffic dropped in via standby reason no-driver > 0\n" },
+    { "no-failover-driver", "", true, "linux", "    failover-driver off\n",
+      "at 8s source migrate uri=tcp:127.0.0.1:4444\nuntil 16s\n",
+      "expect traffic dropped in via standby reason no-driver > 0\n" },
+    /* no operating system: no driver at all */
+    { "none", "", true, "none", "", "until 5s\n",
+      "expect traffic delivered in == 0\n"
+      "expect traffic dropped in via standby reason no-driver > 0\n" },
+};
+
+static void test_every_frame_is_accounted(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < SIM_ARRAY_SIZE(account_cases); c++) {
+        const struct account_case *k = &account_cases[c];
+        char text[4096];
+        snprintf(text, sizeof(text), ACCOUNT_HOSTS, k->paused,
+                 k->native ? "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n" : "",
+                 k->profile, k->knobs, k->actions, k->expect);
+        struct scenario *s = NULL;
+        struct sim_err err = { "" };
+        if (scn_parse_string(k->name, text, &s, &err) != 0) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+        struct sim_run *r = NULL;
+        struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+        if (sim_run_new(s, &cfg, &r, &err) != 0) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+        sim_run_go(r);
+        if (expect_finish(r->expect, &err) != 0) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+        unsigned failed = 0;
+        assert_true(expect_count(r->expect) >= 3);
+        for (size_t i = 0; i < expect_count(r->expect); i++) {
+            const struct expect_outcome *o = expect_outcome(r->expect, i);
+            if (o->result != EXPECT_HELD) {
+                failed++;
+                print_error("%s: %s -- %s\n", k->name, o->e->text, o->why);
+            }
+        }
+        sim_run_free(r);
+        scn_free(s);
+        assert_int_equal(failed, 0);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_every_frame_is_accounted),
     cmocka_unit_test(test_replay_through_real_models),
     cmocka_unit_test(test_blackout_is_target_link_wait_native),
     cmocka_unit_test(test_blackout_is_target_link_wait_acpi),

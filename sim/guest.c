@@ -45,6 +45,12 @@ void guest_log(struct guest *g, const char *fmt, ...)
     sim_emit_klog(g->vm, g->host ? host_id(g->host) : OBS_SOURCE, guest_uptime(g), text);
 }
 
+void guest_rx_drop(struct guest *g, const struct frame *f, enum obs_role via, enum frame_drop why)
+{
+    if (g->rx_hook.drop)
+        g->rx_hook.drop(g->rx_hook.ctx, f, via, why);
+}
+
 /* ---- guest timers ----------------------------------------------------------------- */
 
 static void timer_fire(struct sim_world *w, struct sim_event *ev)
@@ -171,9 +177,21 @@ static void hw_vm_run_state(void *gp, bool running)
 FORWARD(slot_irq, (void *gp, struct hw_port *p), (g, p))
 FORWARD(acpi_pcihp_gpe, (void *gp), (g))
 FORWARD(virtio_config, (void *gp, struct hw_pcidev *d), (g, d))
-FORWARD(nic_rx, (void *gp, struct hw_pcidev *d, const struct frame *f), (g, d, f))
 FORWARD(nic_link, (void *gp, struct hw_pcidev *d, bool up), (g, d, up))
 #undef FORWARD
+
+/* A frame for the guest is always accounted: a profile without drivers
+ * (none, qtest) has nothing that receives it. */
+static void hw_nic_rx(void *gp, struct hw_pcidev *d, const struct frame *f)
+{
+    struct guest *g = gp;
+    if (!g->running)
+        guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_VM_STOPPED);
+    else if (g->prof->hw && g->prof->hw->nic_rx)
+        g->prof->hw->nic_rx(g, d, f);
+    else
+        guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
+}
 
 /*
  * Interrupts and frames that arrive while the VM is stopped are not lost in

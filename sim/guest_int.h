@@ -237,6 +237,12 @@ int gnet_action(struct guest *g, const struct scn_action *a, bool dry_run, struc
 
 /* ---- core services (guest.c) ------------------------------------------------ */
 
+/* A frame a guest device received did not reach the stack: tell the
+ * traffic model why (rx_hook.drop).  `via` is the role of the interface it
+ * arrived on, OBS_ROLE_UNKNOWN when no interface exists (no driver). */
+void guest_rx_drop(struct guest *g, const struct frame *f, enum obs_role via,
+                   enum frame_drop why);
+
 /* Print a kernel console line (printf format) stamped with the uptime. */
 void guest_log(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

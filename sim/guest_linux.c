@@ -402,12 +402,18 @@ static void hw_virtio_config(void *gp, struct hw_pcidev *d)
         pdev->drv->config_changed(g, pdev);
 }
 
+/* A frame reaches a function: its driver receives it.  Before a driver is
+ * bound (not enumerated yet, no driver loaded, or during the firmware) no
+ * one has set up a receive ring: the frame is lost (QEMU's device refuses
+ * it while the guest has not enabled reception). */
 static void hw_nic_rx(void *gp, struct hw_pcidev *d, const struct frame *f)
 {
     struct guest *g = gp;
     struct gpci_dev *pdev = bound(g, d);
     if (pdev && pdev->drv->rx)
         pdev->drv->rx(g, pdev, f);
+    else
+        guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
 }
 
 static void hw_nic_link(void *gp, struct hw_pcidev *d, bool up)

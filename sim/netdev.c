@@ -716,13 +716,6 @@ static enum obs_role role_of(const struct gnetdev *nd)
     return gnet_failover_role(nd);
 }
 
-static void report_rx_drop(struct guest *g, const struct frame *f, enum obs_role via,
-                           enum frame_drop why)
-{
-    if (g->rx_hook.drop)
-        g->rx_hook.drop(g->rx_hook.ctx, f, via, why);
-}
-
 static bool is_unicast_to_other(const struct gnetdev *nd, const struct frame *f)
 {
     if (f->caplen < 6)
@@ -737,7 +730,7 @@ enum frame_drop gnetdev_deliver(struct gnetdev *nd, const struct frame *f, enum 
 {
     struct guest *g = nd->g;
     if (!nd->up || !nd->has_ipv4 || is_unicast_to_other(nd, f)) {
-        report_rx_drop(g, f, via, FRAME_DROP_NO_ROUTE);
+        guest_rx_drop(g, f, via, FRAME_DROP_NO_ROUTE);
         return FRAME_DROP_NO_ROUTE;
     }
     if (g->rx_hook.fn)
@@ -750,7 +743,7 @@ enum frame_drop gnetdev_rx(struct gnetdev *nd, const struct frame *f)
     struct guest *g = nd->g;
     enum obs_role via = role_of(nd);
     if (nd->reg != GND_REG_REGISTERED || !nd->up) {
-        report_rx_drop(g, f, via, FRAME_DROP_LINK_DOWN);
+        guest_rx_drop(g, f, via, FRAME_DROP_LINK_DOWN);
         return FRAME_DROP_LINK_DOWN;
     }
     nd->stats.rx_packets = counter_add(nd, nd->stats.rx_packets, 1);
@@ -767,10 +760,10 @@ enum frame_drop gnetdev_rx(struct gnetdev *nd, const struct frame *f)
         case GND_RX_EXACT:
             /* only packet handlers bound exactly to this device see it:
              * the guest's IP stack is bound to the master, not here (G-45) */
-            report_rx_drop(g, f, via, FRAME_DROP_STANDBY_RX_WITH_PRIMARY);
+            guest_rx_drop(g, f, via, FRAME_DROP_STANDBY_RX_WITH_PRIMARY);
             return FRAME_DROP_STANDBY_RX_WITH_PRIMARY;
         case GND_RX_CONSUMED:
-            report_rx_drop(g, f, via, FRAME_DROP_NO_ROUTE);
+            guest_rx_drop(g, f, via, FRAME_DROP_NO_ROUTE);
             return FRAME_DROP_NO_ROUTE;
         case GND_RX_PASS:
             return gnetdev_deliver(dev, f, via);

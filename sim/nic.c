@@ -374,10 +374,12 @@ static int nic_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
 
 static void nic_rx(struct guest *g, struct gpci_dev *pdev, const struct frame *f)
 {
-    (void)g;
     struct nic *n = pdev->drvdata;
-    if (n && n->nd && n->open)
-        (void)gnetdev_rx(n->nd, f); /* the stack's verdict reaches the rx hook */
+    if (n && n->nd)
+        (void)gnetdev_rx(n->nd, f); /* the stack's verdict (link-down before
+                                       open) reaches the rx hook */
+    else /* still probing: no net device, no receive ring */
+        guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
 }
 
 static void nic_link(struct guest *g, struct gpci_dev *pdev, bool up)

@@ -120,6 +120,7 @@ struct pend {
     uint8_t dir;
     uint16_t wl;             /* workload index - 1 */
     uint16_t seq;            /* ping: ICMP sequence */
+    int8_t path;             /* in: role of the netdev the network chose */
 };
 
 /* A capture point: a host netdev (filter-dump) or the guest (tcpdump). */
@@ -342,7 +343,8 @@ static void pend_grow(struct traffic *t)
 }
 
 /* Remember a frame in flight; false when the table is full. */
-static bool pend_add(struct traffic *t, uint64_t flow, enum tdir dir, unsigned wl, uint16_t seq)
+static bool pend_add(struct traffic *t, uint64_t flow, enum tdir dir, unsigned wl, uint16_t seq,
+                     enum obs_role path)
 {
     struct pend *p = pend_find(t, flow);
     if (p) {
@@ -359,7 +361,7 @@ static bool pend_add(struct traffic *t, uint64_t flow, enum tdir dir, unsigned w
     while (t->pend[i].count)
         i = (i + 1) & (t->pend_cap - 1);
     t->pend[i] = (struct pend){ .flow = flow, .count = 1, .dir = (uint8_t)dir,
-                                .wl = (uint16_t)wl, .seq = seq };
+                                .wl = (uint16_t)wl, .seq = seq, .path = (int8_t)path };
     t->pend_n++;
     return true;
 }
@@ -635,7 +637,7 @@ static void send_in(struct traffic *t, struct host *h, const struct host_nic_inf
 {
     capture_netdev(t, h, nic->qdev_id, nic->netdev, nic->role, OBS_DIR_TO_GUEST, f->data,
                    f->caplen, f->len);
-    bool tracked = pend_add(t, f->flow, DIR_IN, wlx, seq);
+    bool tracked = pend_add(t, f->flow, DIR_IN, wlx, seq, nic->role);
     enum frame_drop why = host_netdev_rx(h, nic->netdev, f);
     if (why != FRAME_DROP_NONE) {
         count_dropped(t, wlx, DIR_IN, nic->role, why);
@@ -651,7 +653,7 @@ static bool send_out(struct traffic *t, struct workload *wl, struct frame *f, ui
                      bool frozen_ok)
 {
     unsigned wlx = wl->index - 1;
-    bool tracked = pend_add(t, f->flow, DIR_OUT, wlx, seq);
+    bool tracked = pend_add(t, f->flow, DIR_OUT, wlx, seq, OBS_ROLE_UNKNOWN);
     enum obs_role via = OBS_ROLE_UNKNOWN;
     current_host(t);
     enum frame_drop why =
@@ -750,6 +752,9 @@ static void on_guest_drop(void *ctx, const struct frame *f, enum obs_role via,
     if (!p || p->dir != DIR_IN)
         return;
     unsigned wlx = p->wl;
+    /* no guest interface took it (no driver): the path is the netdev's */
+    if (via == OBS_ROLE_UNKNOWN)
+        via = (enum obs_role)p->path;
     pend_take(t, p);
     count_dropped(t, wlx, DIR_IN, via, why);
 }
@@ -1787,8 +1792,8 @@ void traffic_report(const struct traffic *t, FILE *out)
 
 /* ---- expect traffic ... --------------------------------------------------------------------------------------------------- */
 
-enum metric { M_SENT, M_DELIVERED, M_DROPPED, M_LOST, M_BLACKOUT, M_REQUESTS, M_REPLIES,
-              M_PING_LOST, M_GAP, M_CAPTURED };
+enum metric { M_SENT, M_DELIVERED, M_DROPPED, M_LOST, M_BLACKOUT, M_UNACCOUNTED, M_REQUESTS,
+              M_REPLIES, M_PING_LOST, M_GAP, M_CAPTURED };
 
 enum cmp_op { OP_LT, OP_LE, OP_EQ, OP_NE, OP_GE, OP_GT };
 static const char *const op_names[] = { "<", "<=", "==", "!=", ">=", ">" };
@@ -1807,7 +1812,8 @@ struct tquery {
 };
 
 #define EXPECT_USAGE                                                                            \
-    "expect traffic sent|delivered|dropped|lost|blackout out|in [via primary|standby|other|none] " \
+    "expect traffic sent|delivered|dropped|lost|blackout|unaccounted out|in "                      \
+    "[via primary|standby|other|none] "                                                           \
     "[reason NAME] [migration N] OP VALUE, or expect traffic ping requests|replies|lost|gap "       \
     "[migration N] OP VALUE, or expect traffic captured FILE [out|in] OP COUNT"
 
@@ -1864,7 +1870,8 @@ static int expect_parse(const struct traffic *t, const struct scn_expect *e, str
             return scn_errf(err, &e->pos, "'expect traffic ping ...' but the traffic block has "
                                           "no ping");
     } else {
-        static const char *const names[] = { "sent", "delivered", "dropped", "lost", "blackout" };
+        static const char *const names[] = { "sent",     "delivered", "dropped",
+                                             "lost",     "blackout",  "unaccounted" };
         size_t k;
         for (k = 0; k < SIM_ARRAY_SIZE(names); k++)
             if (strcmp(m->text, names[k]) == 0)
@@ -2031,6 +2038,11 @@ int traffic_expect(const struct traffic *t, const struct scn_expect *e, char *wh
     case M_LOST: {
         uint64_t del = sum_delivered(a, q.dir, -1);
         v = (int64_t)(a->sent[q.dir] > del ? a->sent[q.dir] - del : 0);
+        break;
+    }
+    case M_UNACCOUNTED: {
+        uint64_t done = sum_delivered(a, q.dir, -1) + sum_dropped(a, q.dir, -1, -1);
+        v = (int64_t)(a->sent[q.dir] > done ? a->sent[q.dir] - done : 0);
         break;
     }
     case M_BLACKOUT: {

@@ -228,10 +228,11 @@ static void vnet_config_changed(struct guest *g, struct gpci_dev *pdev)
 
 static void vnet_rx(struct guest *g, struct gpci_dev *pdev, const struct frame *f)
 {
-    (void)g;
     struct vnet *vi = pdev->drvdata;
     if (vi && vi->dev)
         gnetdev_rx(vi->dev, f);
+    else /* no receive queue yet */
+        guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
 }
 
 /* ---- probe / remove ---------------------------------------------------------------------------------- */

@@ -33,7 +33,8 @@ struct frame {
     X(VM_STOPPED, "vm-stopped")               /* VM paused or migrating */          \
     X(NO_PEER, "no-peer")                     /* netdev without a peer/backend */   \
     X(NO_ROUTE, "no-route")                   /* no interface for it in the guest */\
-    X(LINK_DOWN, "link-down")
+    X(LINK_DOWN, "link-down")                                                       \
+    X(NO_DRIVER, "no-driver")  /* reached a guest function no driver receives on */
 
 enum frame_drop {
 #define X(id, name) FRAME_DROP_##id,

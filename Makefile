@@ -299,12 +299,14 @@ clean:
 # VMs, the checker, the catalog, each against its baseline measured in the
 # same run.  The checker's input is generated under $(BUILD)/bench at run time
 # (about 400 MB) and never committed.  BENCH_REPEATS=N sets the repeats
-# (the median is printed).
+# (the median is printed); BENCH_ONLY=check,queue runs some groups (queue,
+# fleet, check, catalog).
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 BENCH     := $(BUILD)/bench/fosim-bench
 BENCH_DIR := $(BUILD)/bench/data
 BENCH_REPEATS ?= 5
+BENCH_ONLY ?=
 
 $(BENCH): $(BENCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(LIB) $(LDLIBS)
@@ -313,7 +315,7 @@ $(BUILD)/bench/%.o: CPPFLAGS += -Ibench
 
 bench: deps-check $(BENCH) $(FOSIM)
 	@test -f $(BENCH_DIR)/5m/manifest.json || $(BENCH) gen $(BENCH_DIR)
-	@$(BENCH) run $(BENCH_DIR) $(FOSIM) $(BENCH_REPEATS)
+	@$(BENCH) run $(BENCH_DIR) $(FOSIM) $(BENCH_REPEATS) $(BENCH_ONLY)
 
 .PHONY: bench
 -include $(BENCH_OBJ:.o=.d)

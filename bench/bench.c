@@ -2,7 +2,8 @@
  * fosim-bench: the project's benchmark table (`make bench`).
  *
  *   fosim-bench gen DIR                  write the checker's input bundles
- *   fosim-bench run DIR FOSIM [REPEATS]  measure everything, print the table
+ *   fosim-bench run DIR FOSIM [REPEATS [GROUPS]]  measure, print the table
+ *                                    (GROUPS: queue,fleet,check,catalog; default all)
  *
  * Every row is a figure, the baseline it is judged against measured in the
  * same run (interleaved with it, on the same input), their ratio, and the
@@ -558,7 +559,19 @@ static void machine(void)
            pcap_lib_version());
 }
 
-static int run(const char *dir, const char *fosim, int repeats)
+/* Is group g selected by the comma-separated list `only` (NULL: all)? */
+static bool selected(const char *only, const char *g)
+{
+    if (!only || !*only)
+        return true;
+    size_t l = strlen(g);
+    for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, g, l) == 0 && (p[l] == ',' || p[l] == '\0'))
+            return true;
+    return false;
+}
+
+static int run(const char *dir, const char *fosim, int repeats, const char *only)
 {
     struct table t = { 0 };
     printf("# fosim-bench %s: median of %d runs each (tcpdump: of %d), baseline interleaved "
@@ -568,13 +581,18 @@ static int run(const char *dir, const char *fosim, int repeats)
     printf("%-22s %9s %-8s %9s %-8s %7s  %-12s %-4s %s\n", "benchmark", "figure", "unit",
            "baseline", "unit", "ratio", "target", "", "what");
     fflush(stdout);
-    bench_queue(&t, repeats);
+    int rc = 0;
+    if (selected(only, "queue"))
+        bench_queue(&t, repeats);
     fflush(stdout);
-    int rc = bench_fleet(&t, "/proc/self/exe", repeats);
+    if (selected(only, "fleet"))
+        rc |= bench_fleet(&t, "/proc/self/exe", repeats);
     fflush(stdout);
-    rc |= bench_check(&t, dir, fosim, repeats);
+    if (selected(only, "check"))
+        rc |= bench_check(&t, dir, fosim, repeats);
     fflush(stdout);
-    rc |= bench_catalog(&t, fosim, repeats);
+    if (selected(only, "catalog"))
+        rc |= bench_catalog(&t, fosim, repeats);
     printf("# targets: %d held, %d missed\n", t.held, t.missed);
     return rc ? 2 : 0;
 }
@@ -587,14 +605,15 @@ int main(int argc, char **argv)
         return fleet_child((uint32_t)strtoul(argv[2], NULL, 10), stdout);
     if (argc == 3 && strcmp(argv[1], "pcaploop") == 0)
         return pcaploop(argv[2]);
-    if ((argc == 4 || argc == 5) && strcmp(argv[1], "run") == 0) {
-        int repeats = argc == 5 ? atoi(argv[4]) : 5;
+    if (argc >= 4 && argc <= 6 && strcmp(argv[1], "run") == 0) {
+        int repeats = argc >= 5 ? atoi(argv[4]) : 5;
         if (repeats < 1 || repeats > MAX_REPEATS) {
             fprintf(stderr, "fosim-bench: REPEATS must be 1 to %d\n", MAX_REPEATS);
             return 2;
         }
-        return run(argv[2], argv[3], repeats);
+        return run(argv[2], argv[3], repeats, argc == 6 ? argv[5] : NULL);
     }
-    fprintf(stderr, "usage: fosim-bench gen DIR | run DIR FOSIM [REPEATS]\n");
+    fprintf(stderr, "usage: fosim-bench gen DIR | run DIR FOSIM [REPEATS [GROUP,...]]\n"
+                    "groups: queue, fleet, check, catalog (default: all)\n");
     return 2;
 }

@@ -364,7 +364,8 @@ static void evidence_from(struct check_evidence *e, const struct ck_rec *r)
     e->kind = r->kind;
     sim_strlcpy(e->file, r->file, sizeof(e->file));
     e->line = r->line;
-    sim_strlcpy(e->seen, r->text, sizeof(e->seen));
+    char buf[sizeof(r->text)];
+    sim_strlcpy(e->seen, ck_rec_text(r, buf, sizeof(buf)), sizeof(e->seen));
 }
 
 void mon_cite(struct mon *m, const struct ck_rec *r)
@@ -372,9 +373,11 @@ void mon_cite(struct mon *m, const struct ck_rec *r)
     struct check_result *res = m->res;
     if (m->nfail != 1 || !r || !r->valid || res->nev == CHECK_MAX_EVIDENCE)
         return;
+    char buf[sizeof(r->text)];
+    const char *text = ck_rec_text(r, buf, sizeof(buf));
     for (unsigned i = 0; i < res->nev; i++) /* cite a record once */
         if (res->ev[i].t == r->t && res->ev[i].line == r->line &&
-            strcmp(res->ev[i].file, r->file) == 0 && strcmp(res->ev[i].seen, r->text) == 0)
+            strcmp(res->ev[i].file, r->file) == 0 && strcmp(res->ev[i].seen, text) == 0)
             return;
     evidence_from(&res->ev[res->nev++], r);
 }
@@ -443,17 +446,25 @@ enum spec_source ck_src(const struct obs *o)
     }
 }
 
-static void frame_text(char *buf, size_t n, const struct obs_frame *f)
+static void frame_text(char *buf, size_t n, const char *point, const struct ck_frame_sum *f)
 {
     snprintf(buf, n,
              "frame at %s (%s) %s %02x:%02x:%02x:%02x:%02x:%02x > "
              "%02x:%02x:%02x:%02x:%02x:%02x ethertype 0x%04x len %u",
-             f->point ? f->point : "?", obs_role_name(f->role),
+             f->no_point ? "?" : point, obs_role_name(f->role),
              f->dir == OBS_DIR_FROM_GUEST ? "from guest"
              : f->dir == OBS_DIR_TO_GUEST ? "to guest"
                                           : "?",
              f->src[0], f->src[1], f->src[2], f->src[3], f->src[4], f->src[5], f->dst[0],
              f->dst[1], f->dst[2], f->dst[3], f->dst[4], f->dst[5], f->ethertype, f->len);
+}
+
+const char *ck_rec_text(const struct ck_rec *r, char *buf, size_t n)
+{
+    if (!r->text_lazy)
+        return r->text;
+    frame_text(buf, n, r->point, &r->fr);
+    return buf;
 }
 
 void ck_keep(struct ck_rec *r, const struct obs *o)
@@ -466,6 +477,7 @@ void ck_keep(struct ck_rec *r, const struct obs *o)
     r->kind = o->kind;
     r->src = ck_src(o);
     r->point[0] = '\0';
+    r->text_lazy = false;
     sim_strlcpy(r->file, o->origin.file ? o->origin.file : "", sizeof(r->file));
     r->line = o->origin.line;
     switch (o->kind) {
@@ -481,10 +493,20 @@ void ck_keep(struct ck_rec *r, const struct obs *o)
     case OBS_HOSTLOG:
         sim_strlcpy(r->text, o->u.hostlog.text ? o->u.hostlog.text : "", sizeof(r->text));
         break;
-    case OBS_FRAME:
-        sim_strlcpy(r->point, o->u.frame.point ? o->u.frame.point : "", sizeof(r->point));
-        frame_text(r->text, sizeof(r->text), &o->u.frame);
-        break;
+    case OBS_FRAME: {
+        const struct obs_frame *f = &o->u.frame;
+        r->fr = (struct ck_frame_sum){ .role = f->role, .dir = f->dir, .no_point = !f->point,
+                                       .ethertype = f->ethertype, .len = f->len };
+        memcpy(r->fr.src, f->src, 6);
+        memcpy(r->fr.dst, f->dst, 6);
+        /* the text is made when the record is cited, from r->point: unless
+         * the point is longer than r->point holds */
+        r->text_lazy = sim_strlcpy(r->point, f->point ? f->point : "", sizeof(r->point)) <
+                       sizeof(r->point);
+        if (!r->text_lazy)
+            frame_text(r->text, sizeof(r->text), f->point, &r->fr);
+        return;
+    }
     default:
         r->text[0] = '\0';
         break;

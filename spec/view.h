@@ -39,8 +39,23 @@ struct ck_rec {
     char point[CHECK_ID_LEN]; /* frames: capture point (one pcap per point) */
     char file[96];
     uint64_t line;
-    char text[240];
+    char text[240];           /* the record as text; for a frame kept by
+                                 ck_keep it is made on demand from `fr`
+                                 (ck_rec_text): formatting every frame a
+                                 monitor keeps cost the checker 2/3 of its time */
+    bool text_lazy;           /* text is not filled: use ck_rec_text */
+    struct ck_frame_sum {     /* what a frame's text says */
+        enum obs_role role;
+        enum obs_dir dir;
+        bool no_point;
+        uint8_t src[6], dst[6];
+        uint16_t ethertype;
+        uint32_t len;
+    } fr;
 };
+
+/* The record's text (r->text, or a frame's made in buf of n bytes). */
+const char *ck_rec_text(const struct ck_rec *r, char *buf, size_t n);
 
 /* A command waiting for its reply, with what monitors need of it. */
 struct view_cmd {

@@ -90,7 +90,9 @@ struct workload {
     uint16_t id;
     uint16_t seq;            /* next ICMP sequence number */
     uint64_t requests, replies;
-    uint8_t *replied;        /* ping: bitmap of answered sequence numbers */
+    uint8_t *replied;        /* ping: bitmap of answered sequence numbers, grown
+                                as the numbers are used (owned) */
+    uint32_t replied_bytes;  /* its size: bits beyond it are clear */
     sim_time last_reply, gap, gap_from, gap_to;
     /* generate */
     enum tdir dir;
@@ -160,8 +162,9 @@ struct traffic {
     struct pend *pend;       /* owned: frames in flight, by flow */
     uint32_t pend_cap, pend_n;
     uint64_t untracked;      /* frames not tracked because the table was full */
-    struct capture cap[MAX_CAPTURES];
-    unsigned ncap;
+    struct capture **cap;    /* owned array of ncap owned captures (allocated as
+                                they appear: their addresses never change) */
+    unsigned ncap, cap_alloc;
     struct reply *replies;   /* owned list of reply events */
     struct acct total;       /* all traffic */
     struct period *per;      /* owned; per[0]: before any migration */
@@ -326,7 +329,7 @@ static struct pend *pend_find(struct traffic *t, uint64_t flow)
 
 static void pend_grow(struct traffic *t)
 {
-    uint32_t ncap = t->pend_cap ? t->pend_cap * 2 : 256;
+    uint32_t ncap = t->pend_cap ? t->pend_cap * 2 : 16;
     struct pend *old = t->pend;
     uint32_t ocap = t->pend_cap;
     t->pend = sim_xcalloc(ncap, sizeof(*t->pend));
@@ -487,14 +490,18 @@ static struct capture *capture_get(struct traffic *t, enum obs_host host, bool g
     if (!point)
         return NULL;
     for (unsigned i = 0; i < t->ncap; i++) {
-        struct capture *c = &t->cap[i];
+        struct capture *c = t->cap[i];
         if (c->host == host && c->guest == guest && strcmp(c->point, point) == 0)
             return c;
     }
     if (t->ncap == MAX_CAPTURES)
         return NULL;
-    struct capture *c = &t->cap[t->ncap++];
-    memset(c, 0, sizeof(*c));
+    if (t->ncap == t->cap_alloc) {
+        t->cap_alloc = t->cap_alloc ? t->cap_alloc * 2 : 8;
+        t->cap = sim_xrealloc(t->cap, t->cap_alloc * sizeof(*t->cap));
+    }
+    struct capture *c = sim_xcalloc(1, sizeof(*c));
+    t->cap[t->ncap++] = c;
     c->host = host;
     c->guest = guest;
     c->role = role;
@@ -707,6 +714,31 @@ void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
         schedule_reply(t, h, netdev, f, wlx, seq);
 }
 
+/* Bit seq of a ping's answered set; the set grows to cover seq when marked. */
+static bool replied_has(const struct workload *wl, uint16_t seq)
+{
+    return (uint32_t)(seq >> 3) < wl->replied_bytes && (wl->replied[seq >> 3] >> (seq & 7)) & 1;
+}
+
+static void replied_put(struct workload *wl, uint16_t seq, bool on)
+{
+    uint32_t i = seq >> 3;
+    if (i >= wl->replied_bytes) {
+        if (!on)
+            return;
+        uint32_t n = wl->replied_bytes ? wl->replied_bytes : 16;
+        while (n <= i)
+            n *= 2;
+        wl->replied = sim_xrealloc(wl->replied, n);
+        memset(wl->replied + wl->replied_bytes, 0, n - wl->replied_bytes);
+        wl->replied_bytes = n;
+    }
+    if (on)
+        wl->replied[i] |= (uint8_t)(1u << (seq & 7));
+    else
+        wl->replied[i] &= (uint8_t)~(1u << (seq & 7));
+}
+
 /* ---- the guest's side ------------------------------------------------------------------------------- */
 
 static void on_guest_rx(void *ctx, const struct frame *f, enum obs_role via)
@@ -725,9 +757,9 @@ static void on_guest_rx(void *ctx, const struct frame *f, enum obs_role via)
     count_delivered(t, wlx, DIR_IN, via);
     if (wlx < t->nwl && t->wl[wlx].kind == WL_PING) {
         struct workload *wl = &t->wl[wlx];
-        if (wl->replied[seq >> 3] & (1u << (seq & 7)))
+        if (replied_has(wl, seq))
             return; /* a duplicate reply */
-        wl->replied[seq >> 3] |= (uint8_t)(1u << (seq & 7));
+        replied_put(wl, seq, true);
         wl->replies++;
         sim_time now = t->w->now;
         if (wl->last_reply != SIM_TIME_NONE && now - wl->last_reply > wl->gap) {
@@ -836,7 +868,7 @@ static void ping_tick(struct traffic *t, struct workload *wl)
     struct frame f = { .data = buf, .len = len, .caplen = len,
                        .flow = frame_flow(buf, len, len), .born = t->w->now };
     /* a reply to an old use of this sequence number no longer counts */
-    wl->replied[seq >> 3] &= (uint8_t)~(1u << (seq & 7));
+    replied_put(wl, seq, false);
     if (send_out(t, wl, &f, seq, true)) {
         wl->requests++;
         wl->seq++;
@@ -1231,7 +1263,6 @@ static int parse_ping(struct traffic *t, const struct scn_args *w, struct worklo
         }
     }
     wl->id = (uint16_t)(0x6600 + wl->index);
-    wl->replied = sim_xcalloc(65536 / 8, 1);
     return 0;
 }
 
@@ -1542,6 +1573,9 @@ void traffic_free(struct traffic *t)
         sim_cancel(t->w, &r->ev);
         free(r);
     }
+    for (unsigned i = 0; i < t->ncap; i++)
+        free(t->cap[i]);
+    free(t->cap);
     free(t->pend);
     free(t->per);
     free(t);
@@ -1552,7 +1586,7 @@ void traffic_free(struct traffic *t)
 unsigned traffic_captures(const struct traffic *t, struct traffic_capture_info *out, unsigned max)
 {
     for (unsigned i = 0; i < t->ncap && i < max; i++) {
-        const struct capture *c = &t->cap[i];
+        const struct capture *c = t->cap[i];
         out[i] = (struct traffic_capture_info){
             .host = c->host, .point = c->point, .file = c->file,
             .netdev = c->guest ? NULL : c->netdev, .role = c->role,
@@ -1786,7 +1820,7 @@ void traffic_report(const struct traffic *t, FILE *out)
         fprintf(out, "  %" PRIu64 " frames were not tracked (too many in flight)\n", t->untracked);
     fprintf(out, "  captures:");
     for (unsigned i = 0; i < t->ncap; i++)
-        fprintf(out, "%s %s %" PRIu64, i ? "," : "", t->cap[i].file, t->cap[i].records);
+        fprintf(out, "%s %s %" PRIu64, i ? "," : "", t->cap[i]->file, t->cap[i]->records);
     fputc('\n', out);
 }
 
@@ -2057,8 +2091,8 @@ int traffic_expect(const struct traffic *t, const struct scn_expect *e, char *wh
     }
     case M_CAPTURED:
         for (unsigned c = 0; c < t->ncap; c++)
-            if (strcmp(t->cap[c].file, q.file) == 0)
-                v = (int64_t)(q.cdir < 0 ? t->cap[c].records : t->cap[c].dir_records[q.cdir]);
+            if (strcmp(t->cap[c]->file, q.file) == 0)
+                v = (int64_t)(q.cdir < 0 ? t->cap[c]->records : t->cap[c]->dir_records[q.cdir]);
         break;
     case M_REQUESTS:
     case M_REPLIES:

@@ -17,7 +17,7 @@ if [ "${1:-}" = "--trace" ]; then
     # shellcheck disable=SC2086
     out=$($fosim conformance --trace --work "$build/corrupt" 2>&1)
     rc=$?
-    printf '%s\n' "$out" | grep -v '^PASS \|^    \(implemented\|evidence\|passes in\|killed by\|failed by\):'
+    printf '%s\n' "$out" | grep -v '^PASS \|^    \(implemented\|evidence\|passes in\|recorded\|killed by\|failed by\):'
     printf '%s\n' "$out" | awk '
         /^mutation score: [0-9]+\/[0-9]+ killed$/ { split($3, a, "/"); print "RESULT mutants", a[1], a[2] - a[1]; m = 1 }
         /^corrupted recordings: [0-9]+\/[0-9]+ caught$/ { split($3, a, "/"); print "RESULT corruptions", a[1], a[2] - a[1]; c = 1 }

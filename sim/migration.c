@@ -380,7 +380,10 @@ static void dest_load(struct host *t, struct host *src)
         d->vn->gf[1] = (uint32_t)(sv->features >> 32);
         d->vn->status = HW_VIRTIO_STATUS_ACKNOWLEDGE | HW_VIRTIO_STATUS_DRIVER |
                         HW_VIRTIO_STATUS_FEATURES_OK | HW_VIRTIO_STATUS_DRIVER_OK;
-        vnet_set_features(d->vn, sv->features); /* IMP: H-53, H-54 */
+        uint64_t features = sv->features;
+        if (host_mut(t, MUT_LOAD_FORCES_STANDBY)) /* a broken H-54 */
+            features |= d->vn->host_features & ((uint64_t)1 << HW_VIRTIO_NET_F_STANDBY);
+        vnet_set_features(d->vn, features); /* IMP: H-53, H-54 */
     }
     t->loading = false;
     host_announce(t); /* qemu_announce_self before vm_start */
@@ -729,6 +732,8 @@ json_t *mig_qmp_cancel(struct host *h)
         return json_object();
     enum mstate old = m->state;
     set_state(m, &m->state, old, MS_CANCELLING, "migrate_cancel"); /* IMP: H-43 */
+    if (host_mut(h, MUT_REPLUG_ON_CANCEL)) /* bug 6.9: the replug does not wait */
+        run_notifiers(h, false);
     if (m->peer)
         dest_stream_ended(m->peer); /* the stream is shut down */
     if (old == MS_ACTIVE) {

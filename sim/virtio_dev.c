@@ -191,19 +191,27 @@ void vnet_migration_setup(struct vnet *vn)
         return;
     }
     p->partially_hotplugged = true;
+    char *pid = sim_xstrdup(p->id ? p->id : "");
     if (qdev_hotplug_unplug_request(p, err, sizeof(err)) != 0) {
         /* IMP: H-35 */
         host_stderr(h, "%s", err);
         host_warn(h, "couldn't unplug primary device");
+        free(pid);
         return;
     }
+    /* A slot that is already powered off completes the request at once;
+     * with mutant delete-on-partial-eject that deletes the device: look
+     * it up again. */
+    p = qdev_find_primary(h, vn->d->id);
     /* IMP: H-34: vmstate out, event, hidden again */
-    p->vmstate = false;
+    if (p)
+        p->vmstate = false;
     json_t *data = json_object();
-    json_object_set_new(data, "device-id", json_string(p->id));
+    json_object_set_new(data, "device-id", json_string(pid));
     qmp_event(h, "UNPLUG_PRIMARY", data);
     vn->primary_hidden = true;
-    sim_emit_state(h->vm, h->id, "qdev", p->id, "unplug-requested", "migration setup");
+    sim_emit_state(h->vm, h->id, "qdev", pid, "unplug-requested", "migration setup");
+    free(pid);
 }
 
 void vnet_ghost_setup(struct host *h, const char *standby_id)

@@ -15,6 +15,9 @@
 #include "check_bundle.h"
 #include "sim/bundle.h"
 #include "sim/pcap_io.h"
+#include "sim/record.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
 #include "trace.h"
 
 static const struct {
@@ -46,13 +49,20 @@ static int split(char *line, char **w, unsigned *cols, const char *path, unsigne
             return sim_errf(err, "%s:%u:%u: too many words (at most %d)", path, ln,
                             (unsigned)(p - line) + 1, MAX_WORDS);
         cols[n] = (unsigned)(p - line) + 1;
-        if (*p == '"') {
-            char *end = strchr(p + 1, '"');
-            if (!end)
-                return sim_errf(err, "%s:%u:%u: unterminated \"...\"", path, ln, cols[n]);
-            *end = '\0';
-            w[n++] = p + 1;
-            p = end + 1;
+        if (*p == '"' || *p == '\'') {
+            /* "..." with \" and \\ escapes, or '...' taken as it is */
+            char q = *p++, *out = p;
+            w[n++] = p;
+            while (*p && *p != q) {
+                if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                    p++;
+                *out++ = *p++;
+            }
+            if (*p != q)
+                return sim_errf(err, "%s:%u:%u: unterminated %c...%c", path, ln, cols[n - 1], q,
+                                q);
+            *out = '\0';
+            p++;
         } else {
             w[n++] = p;
             while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -93,12 +103,24 @@ static int parse_line(char *line, const char *path, unsigned ln, struct corrupti
         return sim_errf(err, "%s:%u:%u: expected NAME BUNDLE OP ARGS... fail|not-pass ID", path,
                         ln, col[0]);
     int op = -1;
+    unsigned long nth = 1;
+    char *at = strchr(w[2], '@');
+    if (at) {
+        char *end;
+        *at = '\0';
+        nth = strtoul(at + 1, &end, 10);
+        if (*end || nth < 1 || nth > 100000)
+            return sim_errf(err, "%s:%u:%u: expected OP@N with N from 1, got '@%s'", path, ln,
+                            col[2], at + 1);
+    }
     for (int i = 0; i < CORRUPT_NOPS; i++)
         if (strcmp(w[2], ops[i].word) == 0)
             op = i;
+    if (op == CORRUPT_MOVE_FRAMES && at)
+        return sim_errf(err, "%s:%u:%u: move-frames moves every frame: no @N", path, ln, col[2]);
     if (op < 0)
         return sim_errf(err, "%s:%u:%u: unknown operation '%s' (drop, dup, swap, retime, "
-                             "truncate or move-frames)",
+                             "truncate, edit or move-frames)",
                         path, ln, col[2], w[2]);
     unsigned want = 3 + ops[op].nargs + 2;
     if ((unsigned)n != want)
@@ -126,6 +148,7 @@ static int parse_line(char *line, const char *path, unsigned ln, struct corrupti
     for (unsigned i = 0; i < ops[op].nargs; i++)
         c->args[i] = sim_xstrdup(w[3 + i]);
     c->must_fail = strcmp(mode, "fail") == 0;
+    c->nth = (unsigned)nth;
     c->id = a->sid;
     c->line = ln;
     return 1;
@@ -331,10 +354,10 @@ static int lines_write(const char *path, const struct lines *l, struct sim_err *
     return 0;
 }
 
-static long find_line(const struct lines *l, const char *text)
+static long find_line(const struct lines *l, const char *text, unsigned nth)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (strstr(l->v[i], text))
+        if (strstr(l->v[i], text) && --nth == 0)
             return (long)i;
     return -1;
 }
@@ -417,9 +440,10 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
     if (lines_read(path, &l, err) != 0)
         return -1;
     int rc = -1;
-    long i = find_line(&l, c->args[1]);
+    long i = find_line(&l, c->args[1], c->nth);
     if (i < 0) {
-        sim_errf(err, "%s: no line contains \"%s\" (corruption %s)", path, c->args[1], c->name);
+        sim_errf(err, "%s: no line %u contains \"%s\" (corruption %s)", path, c->nth, c->args[1],
+                 c->name);
         goto out;
     }
     switch (c->op) {
@@ -435,7 +459,7 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
         l.n++;
         break;
     case CORRUPT_SWAP: {
-        long j = find_line(&l, c->args[2]);
+        long j = find_line(&l, c->args[2], 1);
         if (j < 0 || j == i) {
             sim_errf(err, "%s: no other line contains \"%s\" (corruption %s)", path, c->args[2],
                      c->name);
@@ -461,6 +485,18 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
             free(l.v[k]);
         l.n = (size_t)i;
         break;
+    case CORRUPT_EDIT: {
+        char *at = strstr(l.v[i], c->args[1]);
+        size_t pre = (size_t)(at - l.v[i]), old = strlen(c->args[1]);
+        size_t n = strlen(l.v[i]) - old + strlen(c->args[2]);
+        char *s = sim_xmalloc(n + 1);
+        memcpy(s, l.v[i], pre);
+        strcpy(s + pre, c->args[2]);
+        strcat(s, at + old);
+        free(l.v[i]);
+        l.v[i] = s;
+        break;
+    }
     case CORRUPT_MOVE_FRAMES:
     case CORRUPT_NOPS:
         SIM_ASSERT(0);
@@ -603,13 +639,44 @@ out:
     return rc;
 }
 
+/* Simulate a catalog scenario with the reference model and record its
+ * bundle in dir, as `fosim run --record` does. */
+static int record_scenario(const char *path, const char *dir, struct sim_err *err)
+{
+    struct scenario *s = NULL;
+    if (scn_load(path, &s, err) != 0)
+        return -1;
+    int rc = -1;
+    struct sim_run *r = NULL;
+    struct recorder *rec = NULL;
+    struct check_ctx *ctx = sim_xcalloc(1, sizeof(*ctx));
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    if (sim_run_new(s, &cfg, &r, err) != 0)
+        goto out_scn;
+    if (mkdir_p(dir, err) != 0 || record_open(dir, r, &rec, err) != 0)
+        goto out_run;
+    check_ctx_from_run(ctx, r);
+    check_ctx_to_bundle(record_manifest(rec), ctx);
+    sim_run_go(r);
+    rc = record_finish(rec, err);
+out_run:
+    sim_run_free(r);
+out_scn:
+    free(ctx);
+    scn_free(s);
+    return rc;
+}
+
 int corrupt_run(const struct corruption *c, const char *root, const char *workdir,
                 enum check_verdict *before, enum check_verdict *after, struct sim_err *err)
 {
     char src[2048], dst[2048];
     snprintf(src, sizeof(src), "%s/%s", root, c->bundle);
     snprintf(dst, sizeof(dst), "%s/%s", workdir, c->name);
-    if (copy_dir(src, dst, err) != 0 || check_dir(dst, c->name, before, err) != 0 ||
+    size_t n = strlen(c->bundle);
+    bool scenario = n > 4 && strcmp(c->bundle + n - 4, ".fos") == 0;
+    if ((scenario ? record_scenario(src, dst, err) : copy_dir(src, dst, err)) != 0 ||
+        check_dir(dst, c->name, before, err) != 0 ||
         corrupt_apply(c, dst, err) != 0 || check_dir(dst, c->name, after, err) != 0)
         return -1;
     return 0;
@@ -646,6 +713,11 @@ int trace_run_corruptions(struct trace_matrix *tm, const char *root, const char 
             trace_note_corruption_miss(tm, c->name);
         else if (after[c->id] == CHECK_FAIL)
             trace_note_trace_fail(tm, c->id, c->name);
+        size_t blen = strlen(c->bundle);
+        if (blen < 4 || strcmp(c->bundle + blen - 4, ".fos") != 0)
+            for (unsigned a = 0; a < SPEC_NIDS; a++) /* a stored recording passes it */
+                if (before[a] == CHECK_PASS)
+                    trace_note_recording_pass(tm, (enum spec_id)a, c->bundle);
     }
     if (rc == 0)
         fprintf(out, "corrupted recordings: %u/%zu caught\n", caught, l->n);

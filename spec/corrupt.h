@@ -2,7 +2,9 @@
  * Corrupted recordings: the trace-side negative controls.
  *
  * A corruption takes a stored bundle (traces/sim/NAME or traces/real/NAME),
- * copies it, breaks one thing in the copy the way a broken implementation
+ * or the bundle a catalog scenario records when it is run (BUNDLE ending in
+ * .fos: simulated with the reference model and recorded on the spot), copies
+ * it, breaks one thing in the copy the way a broken implementation
  * (or a broken recorder) would, and names the catalog assertion that must
  * then fail when `fosim check` reads the copy.  The corruptions are listed
  * in conformance/corrupt/corruptions, one per line:
@@ -11,7 +13,8 @@
  *   NAME BUNDLE OP ARGS... not-pass ID  it must not be PASS (a cut trace)
  *
  * Operations (FILE is a file of the bundle; TEXT selects the first line
- * containing it; "..." quotes a word with blanks):
+ * containing it, or with OP@N the N-th; "..." quotes a word with blanks, with
+ * \" and \\ inside; '...' quotes one as it is):
  *
  *   drop FILE TEXT             remove the line (an event that never came)
  *   dup FILE TEXT              repeat the line right after itself
@@ -19,6 +22,8 @@
  *                              keeping its time stamp (two events reordered)
  *   retime FILE TEXT SECONDS   move the line's stamp by SECONDS (signed)
  *   truncate FILE TEXT         cut the file before the line
+ *   edit FILE TEXT NEW         replace TEXT by NEW in the line (a wrong value:
+ *                              another status, id, MAC or error text)
  *   move-frames FROM TO        move every frame of capture FROM into capture
  *                              TO (the traffic took the wrong path)
  *
@@ -41,6 +46,7 @@
     X(SWAP, "swap", 3)                                                        \
     X(RETIME, "retime", 3)                                                    \
     X(TRUNCATE, "truncate", 2)                                                \
+    X(EDIT, "edit", 3)                                                        \
     X(MOVE_FRAMES, "move-frames", 2)
 
 enum corrupt_op {
@@ -59,6 +65,7 @@ struct corruption {
     char *args[CORRUPT_MAX_ARGS];  /* owned */
     bool must_fail;                /* "fail ID"; false: "not-pass ID" */
     enum spec_id id;
+    unsigned nth;                  /* OP@N: the N-th line containing TEXT (1: the first) */
     unsigned line;                 /* in the list */
 };
 

@@ -42,7 +42,7 @@ static void sl_free(struct strlist *l)
 #define TRACE_NGUEST_BUGS 20 /* 1..19, then 14b as the 20th */
 
 struct trace_id {
-    struct strlist imp, evidence, passes, kills, traces;
+    struct strlist imp, evidence, passes, recorded, kills, traces;
 };
 
 struct trace_matrix {
@@ -65,6 +65,7 @@ void trace_free(struct trace_matrix *tm)
         sl_free(&tm->id[i].imp);
         sl_free(&tm->id[i].evidence);
         sl_free(&tm->id[i].passes);
+        sl_free(&tm->id[i].recorded);
         sl_free(&tm->id[i].kills);
         sl_free(&tm->id[i].traces);
     }
@@ -97,6 +98,11 @@ void trace_note_kill(struct trace_matrix *tm, enum spec_id id, const char *mutan
 void trace_note_trace_fail(struct trace_matrix *tm, enum spec_id id, const char *name)
 {
     sl_add(&tm->id[id].traces, name);
+}
+
+void trace_note_recording_pass(struct trace_matrix *tm, enum spec_id id, const char *bundle)
+{
+    sl_add(&tm->id[id].recorded, bundle);
 }
 
 void trace_note_corruption_miss(struct trace_matrix *tm, const char *name)
@@ -273,16 +279,17 @@ unsigned trace_report(const struct trace_matrix *tm, FILE *out)
     unsigned gaps = 0;
     fprintf(out, "\ntraceability matrix: %u catalog assertions (spec/assertions.def)\n",
             (unsigned)SPEC_NIDS);
-    fprintf(out, "%-9s %-8s %5s %5s %5s %5s %5s\n", "ID", "LEVEL", "IMP", "TESTS", "PASS",
-            "MUTNT", "TRACE");
+    fprintf(out, "%-9s %-8s %5s %5s %5s %5s %5s %5s\n", "ID", "LEVEL", "IMP", "TESTS", "PASS",
+            "RECPS", "MUTNT", "TRACE");
     for (unsigned i = 0; i < SPEC_NIDS; i++) {
         const struct spec_entry *e = &spec_table[i];
         const struct trace_id *t = &tm->id[i];
-        fprintf(out, "%-9s %-8s %5zu %5zu %5zu %5zu %5zu\n", e->id, spec_level_name(e->level),
-                t->imp.n, t->evidence.n, t->passes.n, t->kills.n, t->traces.n);
+        fprintf(out, "%-9s %-8s %5zu %5zu %5zu %5zu %5zu %5zu\n", e->id, spec_level_name(e->level),
+                t->imp.n, t->evidence.n, t->passes.n, t->recorded.n, t->kills.n, t->traces.n);
         first_of(out, "implemented:", &t->imp);
         first_of(out, "evidence:", &t->evidence);
         first_of(out, "passes in:", &t->passes);
+        first_of(out, "recorded:", &t->recorded);
         first_of(out, "killed by:", &t->kills);
         first_of(out, "failed by:", &t->traces);
     }
@@ -292,8 +299,8 @@ unsigned trace_report(const struct trace_matrix *tm, FILE *out)
         const struct trace_id *t = &tm->id[i];
         if (e->level != SPEC_LEVEL_MUST && e->level != SPEC_LEVEL_OBSERVED)
             continue;
-        if (!t->passes.n) {
-            fprintf(out, "  GAP %s (%s): no catalog case passes it on the reference model\n",
+        if (!t->passes.n && !t->recorded.n) {
+            fprintf(out, "  GAP %s (%s): no catalog case and no stored recording passes it\n",
                     e->id, spec_level_name(e->level));
             gaps++;
         }

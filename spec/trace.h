@@ -65,6 +65,11 @@ int trace_scan_file(struct trace_matrix *tm, const char *path, const char *shown
 int trace_run_corruptions(struct trace_matrix *tm, const char *root, const char *workdir,
                           FILE *out, struct sim_err *err);
 
+/* A stored recording (traces/...) on which `fosim check` passes assertion id:
+ * a scenario recorded on real QEMU and Linux (or by the simulator) that passes
+ * counts as passing evidence like a catalog case. */
+void trace_note_recording_pass(struct trace_matrix *tm, enum spec_id id, const char *bundle);
+
 /* A corruption that did not fail the assertion it names. */
 void trace_note_corruption_miss(struct trace_matrix *tm, const char *name);
 

@@ -75,7 +75,11 @@
     X(ACPI_EJECT_BEFORE_REMOVE, "acpi-eject-before-remove",                                \
       "acpiphp writes the eject register before the driver has let go of the device")      \
     X(RESUME_DROPS_IRQ, "resume-drops-irq",                                                \
-      "hotplug interrupts raised while the VM was stopped are lost when it runs again")
+      "hotplug interrupts raised while the VM was stopped are lost when it runs again")   \
+    X(REPLUG_ON_CANCEL, "replug-on-cancel",                                                \
+      "migrate_cancel plugs the primary back at once, while the unplug wait still runs (6.9)") \
+    X(LOAD_FORCES_STANDBY, "load-forces-standby",                                          \
+      "the destination negotiates STANDBY on load whatever the guest negotiated (H-54)")
 
 enum mutant {
 #define X(id, name, desc) MUT_##id,

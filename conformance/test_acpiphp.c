@@ -24,8 +24,8 @@ static void plug_is_a_bus_check(void **state)
     long neg = fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "FAILOVER_NEGOTIATED", NULL);
     long pci = gx_log(&x, OBS_SOURCE, "pci 0000:02:00.0: [8086:10d3] type 00 class 0x020000");
     assert_true(neg >= 0 && pci > neg);
-    /* the GPE is handled 8 ms after QEMU raised it */
-    assert_i64_equal(gx_time(&x, pci) - gx_time(&x, neg), SIM_MS(8));
+    /* the GPE is handled 5 ms after QEMU raised it (recorded 4.7 ms) */
+    assert_i64_equal(gx_time(&x, pci) - gx_time(&x, neg), SIM_MS(5));
     assert_int_equal(gx_count(&x, OBS_SOURCE, "acpiphp"), 3); /* version + 2 slots, at boot */
     assert_true(gx_time(&x, gx_log(&x, OBS_SOURCE, "acpiphp: Slot [0-2] registered")) < SIM_S(2));
     assert_int_equal(gx_count(&x, OBS_SOURCE, "pciehp"), 0);
@@ -46,7 +46,7 @@ static void eject_after_removal(void **state)
     long eject = state_rec(&x, OBS_SOURCE, "qdev", "partially-unplugged");
     long active = fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "MIGRATION", "status=active");
     assert_true(unplug >= 0 && phc > unplug && unreg > phc && eject > unreg && active > eject);
-    assert_i64_equal(gx_time(&x, phc) - gx_time(&x, unplug), SIM_MS(8));
+    assert_i64_equal(gx_time(&x, phc) - gx_time(&x, unplug), SIM_MS(5));
     /* nothing from acpiphp at eject */
     assert_int_equal(gx_count(&x, OBS_SOURCE, "acpiphp"), 3);
     gx_free(&x);
@@ -62,8 +62,8 @@ static void latched_gpe_at_resume(void **state)
     long resume = fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_TARGET, "RESUME", NULL);
     long pci = gx_log(&x, OBS_TARGET, "pci 0000:02:00.0: [8086:10d3] type 00 class 0x020000");
     assert_true(resume >= 0 && pci > resume);
-    /* 20 ms until the latched interrupts are serviced, 8 ms of GPE handling */
-    assert_i64_equal(gx_time(&x, pci) - gx_time(&x, resume), SIM_MS(28));
+    /* 20 ms until the latched interrupts are serviced, 5 ms of GPE handling */
+    assert_i64_equal(gx_time(&x, pci) - gx_time(&x, resume), SIM_MS(25));
     assert_true(gx_log(&x, OBS_TARGET, "failover primary slave:eth2 registered") > pci);
     gx_free(&x);
 }
@@ -88,7 +88,7 @@ static void eject_knobs(void **state)
     gx_run(&x, SIM_S(12));
     long unplug = fo_find(&x.cap, 0, OBS_QMP_EVENT, OBS_SOURCE, "UNPLUG_PRIMARY", NULL);
     long phc = gx_log(&x, OBS_SOURCE, "removed PHC");
-    assert_i64_equal(gx_time(&x, phc) - gx_time(&x, unplug), SIM_MS(1508));
+    assert_i64_equal(gx_time(&x, phc) - gx_time(&x, unplug), SIM_MS(1505));
     gx_free(&x);
 }
 

@@ -31,17 +31,43 @@
 #define MAX_DRIVERS 8
 #define MAX_SLOTS 64
 
+struct gpci_op;
+struct gpci_lane;
+
 /* A function the guest enumerated. */
 struct gpci_fn {
     struct gpci_dev pub;
     struct gpci_fn *next; /* address order */
+    struct gpci_op *busy; /* the operation whose driver call (probe or
+                             remove) on it is under way: the device lock */
 };
 
 enum op_kind { OP_SCAN, OP_REMOVE, OP_LOAD };
 
+/*
+ * Operations run one at a time per lane: scans and removals hold
+ * pci_lock_rescan_remove() (LANE_RESCAN); module loads (insmod's
+ * driver_register, which binds the new driver to the functions it matches)
+ * take no PCI lock, only each device's lock, and run one after the other
+ * as the init script's insmods do (LANE_LOAD).  So a hot-add scan runs
+ * while virtio_net's probe is still registering its net devices (recorded:
+ * with ACPI hotplug the primary is enumerated before the failover master
+ * registers).  A driver call on a function excludes any other on it (the
+ * device lock): a removal waits for a probe under way.
+ */
+enum lane_id { LANE_RESCAN, LANE_LOAD, NLANES };
+
+struct gpci_lane {
+    struct gpci *p;
+    struct gpci_op *head, *tail; /* FIFO; head runs */
+    struct guest_timer step;     /* continues the head operation */
+    bool in_run;
+};
+
 /* A serialized operation (scan, removal, module load). */
 struct gpci_op {
     enum op_kind kind;
+    struct gpci_lane *lane;
     uint8_t bus;
     bool has_port;
     struct hw_pci_addr port;
@@ -54,6 +80,7 @@ struct gpci_op {
     struct hw_pci_addr todo[16]; /* functions to probe or remove, in order */
     unsigned ntodo, next;
     bool waiting;                /* a driver is probing or removing */
+    bool blocked;                /* a function is busy with another lane's driver call */
     struct gpci_op *link;
 };
 
@@ -62,9 +89,7 @@ struct gpci {
     struct gpci_fn *fns;
     const struct guest_driver *drivers[MAX_DRIVERS];
     unsigned ndrivers;
-    struct gpci_op *head, *tail; /* FIFO; head runs */
-    struct guest_timer step;     /* continues the head operation */
-    bool in_run;
+    struct gpci_lane lanes[NLANES];
     unsigned nports;             /* root ports seen at boot (resource layout) */
     void (*autoload)(struct guest *g, const struct hw_pci_info *info);
     struct {
@@ -325,23 +350,31 @@ void gpci_boot_scan(struct guest *g, void (*bus_hook)(void *ctx, struct hw_port 
 
 /* ---- the serializer -------------------------------------------------------------------- */
 
-static void op_run(struct gpci *p);
+static void lane_run(struct gpci_lane *l);
 
 static void step_fire(struct guest *g, struct guest_timer *t)
 {
     (void)g;
-    op_run(SIM_CONTAINER_OF(t, struct gpci, step));
+    lane_run(SIM_CONTAINER_OF(t, struct gpci_lane, step));
 }
 
-static void op_queue(struct gpci *p, struct gpci_op *op)
+static void lane_kick(struct gpci_lane *l)
 {
-    if (p->tail)
-        p->tail->link = op;
+    if (l->head && !l->in_run && !guest_timer_pending(&l->step))
+        guest_timer_arm(&l->step, 0);
+}
+
+static void op_queue(struct gpci *p, enum lane_id lane, struct gpci_op *op)
+{
+    struct gpci_lane *l = &p->lanes[lane];
+    op->lane = l;
+    if (l->tail)
+        l->tail->link = op;
     else
-        p->head = op;
-    p->tail = op;
-    if (p->head == op && !p->in_run)
-        guest_timer_arm(&p->step, 0);
+        l->head = op;
+    l->tail = op;
+    if (l->head == op)
+        lane_kick(l);
 }
 
 static const struct guest_driver *driver_for(struct gpci *p, const struct hw_pci_info *info)
@@ -391,7 +424,7 @@ static bool op_start(struct gpci *p, struct gpci_op *op)
         }
         if (op->has_port)
             log_bridge(p, "pcieport", op->port, op->bus, true);
-        guest_timer_arm(&p->step, ENUM_COST);
+        guest_timer_arm(&op->lane->step, ENUM_COST);
         return true; /* resources are being assigned */
     }
     case OP_REMOVE:
@@ -414,11 +447,22 @@ static bool op_start(struct gpci *p, struct gpci_op *op)
     return false;
 }
 
-/* Probe or remove the next function; true when the driver is still busy. */
+/* Probe or remove the next function; true when the operation waits (a
+ * driver is still busy, or another lane's driver call holds the function). */
 static bool op_next(struct gpci *p, struct gpci_op *op)
 {
+    op->blocked = false;
     while (op->next < op->ntodo) {
-        struct gpci_fn *f = fn_find(p, op->todo[op->next++]);
+        struct gpci_fn *f = fn_find(p, op->todo[op->next]);
+        if (f && f->busy && f->busy != op) {
+            if (op->kind == OP_REMOVE) {
+                op->blocked = true; /* device_lock: the probe under way ends first */
+                return true;
+            }
+            op->next++; /* being removed: nothing to bind */
+            continue;
+        }
+        op->next++;
         if (!f)
             continue;
         if (op->kind == OP_REMOVE) {
@@ -427,6 +471,7 @@ static bool op_next(struct gpci *p, struct gpci_op *op)
                 continue;
             }
             op->waiting = true;
+            f->busy = op;
             /* IMP: G-79 unbind (driver remove -> netdev unregister), then remove */
             int r = f->pub.drv->remove(p->g, &f->pub, op->surprise);
             if (r == GPCI_ASYNC)
@@ -442,10 +487,12 @@ static bool op_next(struct gpci *p, struct gpci_op *op)
             continue;
         f->pub.drv = drv;
         op->waiting = true;
+        f->busy = op;
         int r = drv->probe(p->g, &f->pub);
         if (r == GPCI_ASYNC)
             return true;
         op->waiting = false;
+        f->busy = NULL;
         if (r < 0) {
             guest_log(p->g, "%s: probe of %s failed with error %d", drv->name, f->pub.name, r);
             f->pub.drv = NULL;
@@ -455,24 +502,25 @@ static bool op_next(struct gpci *p, struct gpci_op *op)
     return false;
 }
 
-static void op_run(struct gpci *p)
+static void lane_run(struct gpci_lane *l)
 {
-    if (p->in_run)
+    struct gpci *p = l->p;
+    if (l->in_run)
         return;
-    p->in_run = true;
-    while (p->head) {
-        struct gpci_op *op = p->head;
+    l->in_run = true;
+    while (l->head) {
+        struct gpci_op *op = l->head;
         if (op->waiting)
             break;
         if (!op->started && op_start(p, op))
             break;
-        if (guest_timer_pending(&p->step))
+        if (guest_timer_pending(&l->step))
             break;
         if (op_next(p, op))
             break;
-        p->head = op->link;
-        if (!p->head)
-            p->tail = NULL;
+        l->head = op->link;
+        if (!l->head)
+            l->tail = NULL;
         gpci_done_fn done = op->done;
         void *ctx = op->ctx;
         int err = op->err;
@@ -480,7 +528,7 @@ static void op_run(struct gpci *p)
         if (done)
             done(ctx, err);
     }
-    p->in_run = false;
+    l->in_run = false;
 }
 
 static struct gpci_op *op_new(enum op_kind kind, gpci_done_fn done, void *ctx)
@@ -500,12 +548,13 @@ void gpci_driver_load(struct guest *g, const struct guest_driver *drv, gpci_done
     p->drivers[p->ndrivers++] = drv;
     struct gpci_op *op = op_new(OP_LOAD, done, ctx);
     op->drv = drv;
-    op_queue(p, op);
+    op_queue(p, LANE_LOAD, op);
 }
 
 void gpci_sync(struct guest *g, gpci_done_fn done, void *ctx)
 {
-    op_queue(g->pci, op_new(OP_LOAD, done, ctx)); /* a load of no driver: no work */
+    /* a load of no driver: no work */
+    op_queue(g->pci, LANE_LOAD, op_new(OP_LOAD, done, ctx));
 }
 
 void gpci_scan_bus(struct guest *g, uint8_t bus, const struct hw_pci_addr *port,
@@ -517,7 +566,7 @@ void gpci_scan_bus(struct guest *g, uint8_t bus, const struct hw_pci_addr *port,
         op->has_port = true;
         op->port = *port;
     }
-    op_queue(g->pci, op);
+    op_queue(g->pci, LANE_RESCAN, op);
 }
 
 void gpci_remove_bus(struct guest *g, uint8_t bus, bool surprise, gpci_done_fn done, void *ctx)
@@ -530,12 +579,17 @@ void gpci_remove_bus(struct guest *g, uint8_t bus, bool surprise, gpci_done_fn d
     struct gpci_op *op = op_new(OP_REMOVE, done, ctx);
     op->bus = bus;
     op->surprise = surprise;
-    op_queue(p, op);
+    op_queue(p, LANE_RESCAN, op);
 }
 
 bool gpci_busy(const struct guest *g)
 {
-    return g->pci && g->pci->head != NULL;
+    if (!g->pci)
+        return false;
+    for (int i = 0; i < NLANES; i++)
+        if (g->pci->lanes[i].head)
+            return true;
+    return false;
 }
 
 void gpci_for_each(struct guest *g, void (*fn)(void *ctx, struct gpci_dev *pdev), void *ctx)
@@ -552,31 +606,41 @@ void gpci_set_autoload(struct guest *g, void (*fn)(struct guest *g, const struct
     g->pci->autoload = fn;
 }
 
+/* A driver call on f ended: its operation goes on, and an operation of the
+ * other lane waiting for the function may run. */
+static void call_ended(struct gpci *p, struct gpci_op *op)
+{
+    op->waiting = false;
+    guest_timer_arm(&op->lane->step, 0);
+    for (int i = 0; i < NLANES; i++)
+        if (p->lanes[i].head && p->lanes[i].head->blocked)
+            lane_kick(&p->lanes[i]);
+}
+
 void gpci_probe_done(struct gpci_dev *pdev, int err)
 {
     struct gpci *p = pdev->g->pci;
-    struct gpci_op *op = p->head;
-    SIM_ASSERT(op != NULL);
-    SIM_ASSERT(op->waiting && op->kind != OP_REMOVE);
-    op->waiting = false;
+    struct gpci_fn *f = SIM_CONTAINER_OF(pdev, struct gpci_fn, pub);
+    struct gpci_op *op = f->busy;
+    SIM_ASSERT(op != NULL && op->waiting && op->kind != OP_REMOVE);
+    f->busy = NULL;
     if (err < 0) {
         guest_log(p->g, "%s: probe of %s failed with error %d", pdev->drv->name, pdev->name,
                   err);
         pdev->drv = NULL;
         pdev->drvdata = NULL;
     }
-    guest_timer_arm(&p->step, 0);
+    call_ended(p, op);
 }
 
 void gpci_remove_done(struct gpci_dev *pdev)
 {
     struct gpci *p = pdev->g->pci;
-    struct gpci_op *op = p->head;
-    SIM_ASSERT(op != NULL);
-    SIM_ASSERT(op->waiting && op->kind == OP_REMOVE);
-    op->waiting = false;
-    fn_del(p, SIM_CONTAINER_OF(pdev, struct gpci_fn, pub));
-    guest_timer_arm(&p->step, 0);
+    struct gpci_fn *f = SIM_CONTAINER_OF(pdev, struct gpci_fn, pub);
+    struct gpci_op *op = f->busy;
+    SIM_ASSERT(op != NULL && op->waiting && op->kind == OP_REMOVE);
+    fn_del(p, f);
+    call_ended(p, op);
 }
 
 /* ---- slot names ------------------------------------------------------------------------ */
@@ -635,7 +699,10 @@ void gpci_init(struct guest *g)
     SIM_ASSERT(g->pci == NULL);
     struct gpci *p = sim_xcalloc(1, sizeof(*p));
     p->g = g;
-    guest_timer_init(&p->step, g, step_fire, "pci-core");
+    for (int i = 0; i < NLANES; i++) {
+        p->lanes[i].p = p;
+        guest_timer_init(&p->lanes[i].step, g, step_fire, i == LANE_RESCAN ? "pci-rescan" : "pci-load");
+    }
     g->pci = p;
 }
 
@@ -644,11 +711,14 @@ void gpci_free(struct guest *g)
     struct gpci *p = g->pci;
     if (!p)
         return;
-    guest_timer_cancel(&p->step);
-    while (p->head) {
-        struct gpci_op *op = p->head;
-        p->head = op->link;
-        free(op);
+    for (int i = 0; i < NLANES; i++) {
+        struct gpci_lane *l = &p->lanes[i];
+        guest_timer_cancel(&l->step);
+        while (l->head) {
+            struct gpci_op *op = l->head;
+            l->head = op->link;
+            free(op);
+        }
     }
     while (p->fns) {
         struct gpci_fn *f = p->fns;

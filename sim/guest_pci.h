@@ -3,10 +3,12 @@
  * failover story.  It enumerates the functions the host lets the guest see,
  * prints the enumeration lines Linux prints, keeps the functions the guest
  * knows (struct gpci_dev of guest_int.h), binds loaded drivers to them and
- * removes them again.  Scans, removals and module loads are serialized, one
- * at a time, as pci_lock_rescan_remove() and the driver core serialize
- * them; each finishes (possibly much later: driver probes take guest time)
- * by calling its completion.
+ * removes them again.  Scans and removals run one at a time, as
+ * pci_lock_rescan_remove() serializes them; module loads run one at a time
+ * beside them (insmod takes no PCI lock); a driver's probe and removal of
+ * the same function exclude each other (the device lock).  Each operation
+ * finishes (possibly much later: driver probes take guest time) by calling
+ * its completion.
  *
  * It also keeps the names of PCI slots (drivers/pci/slot.c), which pciehp
  * and acpiphp print ("Slot(0-1)", "Slot [0-2]").
@@ -41,7 +43,8 @@ void gpci_boot_scan(struct guest *g, void (*bus_hook)(void *ctx, struct hw_port 
 void gpci_driver_load(struct guest *g, const struct guest_driver *drv, gpci_done_fn done,
                       void *ctx);
 
-/* Completes (done(ctx, 0)) once every operation queued before it has. */
+/* Completes (done(ctx, 0)) once every module load queued before it has
+ * (the init script's last insmod returns when its probes are done). */
 void gpci_sync(struct guest *g, gpci_done_fn done, void *ctx);
 
 /*

@@ -12,6 +12,13 @@
  * carrier from the config's status (G-06) or on without STATUS (G-07).
  * Removal unregisters the standby, then destroys the instance (G-09).
  *
+ * The probe takes guest time, as recorded under TCG (FINDINGS.md section 2,
+ * traces/real): FEATURES_OK (QEMU then announces FAILOVER_NEGOTIATED and
+ * plugs the primary) is followed by the virtqueue set-up, so the master
+ * registers ~14 ms later (13.3-21.6 ms) and the standby ~4.5 ms after it
+ * (4.1-4.9 ms); pciehp's plug lines come in between.  The PCI core's
+ * module load waits for the probe to finish.
+ *
  * A virtio device is named virtioN (lowest free N); the standby and the
  * master have it as parent, which is what makes the standby "the standby"
  * (G-19) and what their console lines print ("virtio_net virtio0 eth0: ").
@@ -57,10 +64,25 @@ static const unsigned known_features[] = {
 
 #define F(bit) ((uint64_t)1 << (bit))
 
+/* Guest time of virtnet_probe's steps after FEATURES_OK (medians of the
+ * recorded runs). */
+#define PROBE_VQS SIM_US(13600)    /* FEATURES_OK -> the master registered */
+#define PROBE_STANDBY SIM_US(4500) /* the master -> the standby registered */
+
+enum vnet_step {
+    VS_MASTER,  /* init_vqs done: create the failover master, then register */
+    VS_STANDBY, /* register the standby, DRIVER_OK */
+};
+
 struct vnet {
     struct guest *g;
     struct gpci_dev *pdev;
     int index;                  /* N of virtioN */
+    enum vnet_step step;        /* the probe's next step */
+    struct guest_timer probe;   /* the probe's steps */
+    bool ready;                 /* probe done: receive queues are up */
+    uint8_t mac[6];             /* the standby's MAC (config or random) */
+    bool mac_random;
     struct gnd_parent parent;   /* the virtio device */
     uint64_t features;          /* negotiated */
     struct gnetdev *dev;        /* the standby (or plain) netdev */
@@ -222,14 +244,14 @@ static void vnet_config_changed(struct guest *g, struct gpci_dev *pdev)
 {
     (void)g;
     struct vnet *vi = pdev->drvdata;
-    if (vi && vi->dev)
+    if (vi && vi->ready)
         guest_timer_arm(&vi->config_work, 0); /* schedule_work */
 }
 
 static void vnet_rx(struct guest *g, struct gpci_dev *pdev, const struct frame *f)
 {
     struct vnet *vi = pdev->drvdata;
-    if (vi && vi->dev)
+    if (vi && vi->ready)
         gnetdev_rx(vi->dev, f);
     else /* no receive queue yet */
         guest_rx_drop(g, f, OBS_ROLE_UNKNOWN, FRAME_DROP_NO_DRIVER);
@@ -277,6 +299,97 @@ static uint64_t negotiate(struct vnet *vi, struct hw_pcidev *hw)
     return feat;
 }
 
+/* Undo a probe that failed after FEATURES_OK; the PCI core is told. */
+static void probe_failed(struct vnet *vi, int err)
+{
+    struct gnet *n = gnet_of(vi->g);
+    struct gpci_dev *pdev = vi->pdev;
+    if (vi->failover) /* IMP: G-03 */
+        net_failover_destroy(vi->failover);
+    if (vi->dev)
+        gnetdev_free(vi->dev);
+    struct hw_pcidev *hw = gpci_hw(pdev);
+    if (hw)
+        hw_virtio_set_status(hw, 0);
+    guest_timer_cancel(&vi->probe);
+    n->virtio[vi->index] = NULL;
+    pdev->drvdata = NULL;
+    free(vi);
+    gpci_probe_done(pdev, err);
+}
+
+static void probe_step(struct guest *g, struct guest_timer *t)
+{
+    struct vnet *vi = SIM_CONTAINER_OF(t, struct vnet, probe);
+    struct hw_pcidev *hw = gpci_hw(vi->pdev);
+    int err;
+    switch (vi->step) {
+    case VS_MASTER: {
+        if (!hw) { /* surprise-removed while the queues were set up */
+            probe_failed(vi, -GNET_ENODEV);
+            return;
+        }
+        struct gnetdev *nd = gnetdev_alloc_on(g, "virtio_net", &vi->parent, &virtnet_ops, vi);
+        vi->dev = nd;
+        uint8_t *mac = vi->mac;
+        bool random = vi->mac_random = !has(vi, HW_VIRTIO_NET_F_MAC);
+        if (!random) {
+            struct hw_pci_info info;
+            hw_pci_info(hw, &info);
+            memcpy(mac, info.mac, 6);
+        } else {
+            sim_rng_mac(&g->rng, mac);
+            gnd_parent_log(g, &vi->parent,
+                           "Assigned random MAC address %02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+                           mac[1], mac[2], mac[3], mac[4], mac[5]);
+        }
+        memcpy(nd->dev_addr, mac, 6); /* the master copies it before registration */
+        if (has(vi, HW_VIRTIO_NET_F_MTU)) {
+            /* bug 10: the device's MTU is also the maximum */
+            unsigned mtu = hw_virtio_net_mtu(hw);
+            gnetdev_set_mtu_range(nd, mtu, 68, mtu);
+        } else {
+            gnetdev_set_mtu_range(nd, 1500, 68, 65535);
+        }
+        /* IMP: G-02 the master first; its failure fails the probe */
+        if (has(vi, HW_VIRTIO_NET_F_STANDBY)) {
+            vi->failover = net_failover_create(nd, &err);
+            if (!vi->failover) {
+                probe_failed(vi, err);
+                return;
+            }
+        }
+        vi->step = VS_STANDBY;
+        guest_timer_arm(&vi->probe, has(vi, HW_VIRTIO_NET_F_STANDBY) ? PROBE_STANDBY : 0);
+        return;
+    }
+    case VS_STANDBY: {
+        struct gnetdev *nd = vi->dev;
+        err = gnetdev_register(nd, vi->mac, vi->mac_random);
+        if (err) {
+            probe_failed(vi, err);
+            return;
+        }
+        if (hw)
+            hw_virtio_set_status(hw, HW_VIRTIO_STATUS_ACKNOWLEDGE | HW_VIRTIO_STATUS_DRIVER |
+                                         HW_VIRTIO_STATUS_FEATURES_OK |
+                                         HW_VIRTIO_STATUS_DRIVER_OK);
+        vi->ready = true;
+        /* IMP: G-07 carrier from config with STATUS, else assumed on */
+        gnetdev_carrier_off(nd);
+        if (has(vi, HW_VIRTIO_NET_F_STATUS)) {
+            guest_timer_arm(&vi->config_work, 0);
+        } else {
+            vi->status = HW_VIRTIO_NET_S_LINK_UP;
+            gnetdev_carrier_on(nd);
+        }
+        gpci_probe_done(vi->pdev, 0);
+        return;
+    }
+    }
+    SIM_ASSERT(!"unhandled probe step");
+}
+
 static int vnet_probe(struct guest *g, struct gpci_dev *pdev)
 {
     struct gnet *n = gnet_of(g);
@@ -295,7 +408,8 @@ static int vnet_probe(struct guest *g, struct gpci_dev *pdev)
     snprintf(vi->parent.name, sizeof(vi->parent.name), "virtio%d", index);
     sim_strlcpy(vi->parent.driver, "virtio_net", sizeof(vi->parent.driver));
     guest_timer_init(&vi->config_work, g, config_work, "virtnet-config-work");
-    int err;
+    guest_timer_init(&vi->probe, g, probe_step, "virtnet-probe");
+    pdev->drvdata = vi;
 
     uint8_t status = HW_VIRTIO_STATUS_ACKNOWLEDGE;
     hw_virtio_set_status(hw, 0);
@@ -305,59 +419,10 @@ static int vnet_probe(struct guest *g, struct gpci_dev *pdev)
     vi->features = negotiate(vi, hw);
     status |= HW_VIRTIO_STATUS_FEATURES_OK;
     hw_virtio_set_status(hw, status);
-
-    struct gnetdev *nd = gnetdev_alloc_on(g, "virtio_net", &vi->parent, &virtnet_ops, vi);
-    vi->dev = nd;
-    uint8_t mac[6];
-    bool random = !has(vi, HW_VIRTIO_NET_F_MAC);
-    if (!random) {
-        struct hw_pci_info info;
-        hw_pci_info(hw, &info);
-        memcpy(mac, info.mac, 6);
-    } else {
-        sim_rng_mac(&g->rng, mac);
-        gnd_parent_log(g, &vi->parent, "Assigned random MAC address %02x:%02x:%02x:%02x:%02x:%02x",
-                       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-    }
-    memcpy(nd->dev_addr, mac, 6); /* the master copies it before registration */
-    if (has(vi, HW_VIRTIO_NET_F_MTU)) {
-        /* bug 10: the device's MTU is also the maximum */
-        unsigned mtu = hw_virtio_net_mtu(hw);
-        gnetdev_set_mtu_range(nd, mtu, 68, mtu);
-    } else {
-        gnetdev_set_mtu_range(nd, 1500, 68, 65535);
-    }
-    /* IMP: G-02 the master first; its failure fails the probe */
-    if (has(vi, HW_VIRTIO_NET_F_STANDBY)) {
-        vi->failover = net_failover_create(nd, &err);
-        if (!vi->failover)
-            goto err_failover;
-    }
-    err = gnetdev_register(nd, mac, random);
-    if (err)
-        goto err_register;
-    hw_virtio_set_status(hw, status | HW_VIRTIO_STATUS_DRIVER_OK);
-    pdev->drvdata = vi;
-    /* IMP: G-07 carrier from config with STATUS, else assumed on */
-    gnetdev_carrier_off(nd);
-    if (has(vi, HW_VIRTIO_NET_F_STATUS)) {
-        guest_timer_arm(&vi->config_work, 0);
-    } else {
-        vi->status = HW_VIRTIO_NET_S_LINK_UP;
-        gnetdev_carrier_on(nd);
-    }
-    return 0;
-
-err_register:
-    /* IMP: G-03 */
-    if (vi->failover)
-        net_failover_destroy(vi->failover);
-err_failover:
-    gnetdev_free(nd);
-    n->virtio[index] = NULL;
-    hw_virtio_set_status(hw, 0);
-    free(vi);
-    return err;
+    /* virtnet_probe: the queues, then the net devices (guest time) */
+    vi->step = VS_MASTER;
+    guest_timer_arm(&vi->probe, PROBE_VQS);
+    return GPCI_ASYNC;
 }
 
 static int vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
@@ -367,6 +432,8 @@ static int vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
     struct vnet *vi = pdev->drvdata;
     if (!vi)
         return 0;
+    SIM_ASSERT(vi->ready); /* the PCI core never removes during a probe */
+    guest_timer_cancel(&vi->probe);
     guest_timer_cancel(&vi->config_work);
     /* IMP: G-09 the standby leaves first, then the instance and master */
     gnetdev_unregister(vi->dev);

@@ -15,8 +15,9 @@
  *   JUnit  the <testsuite> elements are concatenated (a suite split across
  *          two adjacent shards, same name, is joined), their tests,
  *          failures, errors, skipped and time attributes and those of
- *          <testsuites> are computed again from the test cases; the root
- *          start tag must otherwise be the same in every shard.
+ *          <testsuites> are computed again from the test cases, a suite's
+ *          id attribute is its position; the root start tag must otherwise
+ *          be the same in every shard.
  * A bailed-out TAP shard, a truncated file or anything else that is not a
  * whole report is an error (exit 2): a partial merge is never a result.
  */
@@ -601,6 +602,7 @@ struct counts {
     unsigned long tests, failures, errors, skipped;
     double time;
     bool frac; /* some time had a fraction */
+    long id;   /* a testsuite's position (its id attribute), or -1 for the root */
 };
 
 static void count_cases(const struct span *cases, size_t n, struct counts *c)
@@ -621,7 +623,7 @@ static void count_cases(const struct span *cases, size_t n, struct counts *c)
 /* Write a start tag with the count attributes replaced. */
 static void put_tag(struct span tag, const struct counts *c, FILE *out)
 {
-    static const char *const names[] = { "tests", "failures", "errors", "skipped", "time" };
+    static const char *const names[] = { "tests", "failures", "errors", "skipped", "time", "id" };
     const char *p = tag.p, *end = tag.p + tag.n;
     while (p < end) {
         bool done = false;
@@ -636,6 +638,10 @@ static void put_tag(struct span tag, const struct counts *c, FILE *out)
                 unsigned long v[] = { c->tests, c->failures, c->errors, c->skipped };
                 if (k < 4)
                     fprintf(out, "%lu", v[k]);
+                else if (k == 5 && c->id < 0)
+                    fprintf(out, "%.*s", (int)(ve - p - (long)l - 2), p + l + 2);
+                else if (k == 5)
+                    fprintf(out, "%ld", c->id);
                 else if (c->frac)
                     fprintf(out, "%.3f", c->time);
                 else
@@ -653,7 +659,7 @@ static void put_tag(struct span tag, const struct counts *c, FILE *out)
 /* The root start tag without its count attributes, for comparison. */
 static bool roots_eq(struct span a, struct span b)
 {
-    struct counts z = { 0 };
+    struct counts z = { .id = -1 };
     char *x = NULL, *y = NULL;
     size_t xn = 0, yn = 0;
     FILE *fx = open_memstream(&x, &xn), *fy = open_memstream(&y, &yn);
@@ -687,7 +693,7 @@ static int junit_merge(struct report *rs, struct junit *j, size_t nr, const size
             all = sim_xrealloc(all, (nall + 1) * sizeof(*all));
             all[nall++] = &j[order[k]].suites[i];
         }
-    struct counts root = { 0 };
+    struct counts root = { .id = -1 };
     for (size_t i = 0; i < nall; i++) {
         size_t g = i;
         while (g + 1 < nall && all[g + 1]->name.p && all[i]->name.p &&
@@ -721,12 +727,13 @@ static int junit_merge(struct report *rs, struct junit *j, size_t nr, const size
     if (nall == 0)
         put_span(j[0].prolog, out);
     put_tag(j[0].root, &root, out);
+    long id = 0;
     for (size_t i = 0; i < nall; i++) {
         size_t g = i;
         while (g + 1 < nall && all[g + 1]->name.p && all[i]->name.p &&
                span_eq(all[g + 1]->name, all[i]->name))
             g++;
-        struct counts c = { 0 };
+        struct counts c = { .id = id++ };
         for (size_t m = i; m <= g; m++) {
             count_cases(all[m]->cases, all[m]->ncases, &c);
             c.time += all[m]->time;

@@ -175,6 +175,43 @@ static void test_junit_shards_merge_into_the_whole_report(void **state)
                      0);
 }
 
+/* The conformance catalog, whole and in n shards (with the filter given, or
+ * none), merged in a scrambled order: the same report but for the measured
+ * durations (TAP duration_ms, JUnit time attributes), which are masked. */
+static void conformance_shards(const char *fmt, unsigned n, const char *filter)
+{
+    char f[128] = "";
+    if (filter)
+        snprintf(f, sizeof(f), " --filter '%s'", filter);
+    assert_int_equal(sh("%s conformance%s --report %s --output %s/cw.%s", FOSIM_BIN, f, fmt,
+                        tmpdir, fmt),
+                     0);
+    char list[4096] = "";
+    for (unsigned k = 1; k <= n; k++) {
+        assert_int_equal(sh("%s conformance%s --shard %u/%u --report %s --output %s/c%u.%s",
+                            FOSIM_BIN, f, k, n, fmt, tmpdir, k, fmt),
+                         0);
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof(list) - l, " %s/c%u.%s", tmpdir, n + 1 - k, fmt);
+    }
+    assert_int_equal(sh("%s merge-reports --output %s/cm.%s%s", FOSIM_BIN, tmpdir, fmt, list), 0);
+    static const char mask[] = "sed 's/duration_ms: .*/duration_ms: X/; s/time=\\\"[^\\\"]*\\\"/time=X/g'";
+    assert_int_equal(sh("%s %s/cw.%s > %s/cw.n && %s %s/cm.%s > %s/cm.n && cmp -s %s/cw.n %s/cm.n",
+                        mask, tmpdir, fmt, tmpdir, mask, tmpdir, fmt, tmpdir, tmpdir, tmpdir),
+                     0);
+    /* the masking leaves the cases: the reports are not empty */
+    assert_int_equal(sh("grep -q 'host/' %s/cm.n", tmpdir), 0);
+}
+
+static void test_conformance_shards_merge_into_the_whole_report(void **state)
+{
+    (void)state;
+    conformance_shards("tap", 4, NULL);
+    conformance_shards("junit", 4, NULL);
+    conformance_shards("tap", 3, "host/*");
+    conformance_shards("junit", 7, "*cancel*");
+}
+
 /* Sets that are not the complete shards of one campaign, and broken shards:
  * exit 2, a message, and no output file. */
 static void test_incomplete_sets_never_merge(void **state)
@@ -253,6 +290,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_marker),
     cmocka_unit_test_setup_teardown(test_tap_shards_merge_into_the_whole_report, setup, teardown),
     cmocka_unit_test_setup_teardown(test_junit_shards_merge_into_the_whole_report, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_conformance_shards_merge_into_the_whole_report, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_incomplete_sets_never_merge, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),

@@ -17,6 +17,7 @@
 #include "sim/expect.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/shard.h"
 
 static const char *const status_names[SUITE_NSTATUSES][2] = {
 #define X(id, word, upper) [SUITE_##id] = { word, upper },
@@ -170,8 +171,18 @@ size_t suite_select(struct suite *s, const char *const *globs, size_t nglobs, un
         bool m = nglobs == 0;
         for (size_t g = 0; g < nglobs && !m; g++)
             m = fnmatch(globs[g], c->name, 0) == 0;
-        c->selected = m && (shard_n <= 1 || matched % shard_n == shard_k - 1);
+        c->selected = m;
         matched += m;
+    }
+    s->nmatched = matched;
+    struct shard sh = { shard_k, shard_n > 1 ? shard_n : 1 };
+    if (sh.n == 1)
+        sh.k = 1;
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        struct suite_case *c = &s->v[i];
+        if (c->selected)
+            c->selected = shard_has(sh, k++, matched);
         selected += c->selected;
     }
     return selected;

@@ -74,6 +74,7 @@ struct suite {
     char *dir;               /* the catalog directory (owned) */
     struct suite_case *v;    /* owned, sorted by name */
     size_t n;
+    size_t nmatched;         /* cases the filters matched (all shards) */
 };
 
 /* Find every case under dir (recursively, *.fos, skipping "include"
@@ -84,9 +85,10 @@ void suite_free(struct suite *s);
 
 /*
  * Select the cases: those matching at least one of the globs (fnmatch on
- * the case name; no glob selects all), then of those the shard: with
- * shard_n > 1, the i-th selected case (0-based) stays iff i % shard_n ==
- * shard_k - 1.  Returns the number selected.
+ * the case name; no glob selects all; s->nmatched counts them), then of
+ * those the shard: shard K/N keeps the K-th of N contiguous blocks of the
+ * matched cases (sim/shard.h), so that `fosim merge-reports` puts the
+ * shards' reports together in catalog order.  Returns the number selected.
  */
 size_t suite_select(struct suite *s, const char *const *globs, size_t nglobs, unsigned shard_k,
                     unsigned shard_n);

@@ -17,12 +17,15 @@
  * An ERROR (the scenario cannot be read or built) is a "not ok" too.  JUnit
  * (junit-4.xsd): one <testsuite> per area (the catalog's first directory
  * level), a <testcase name="host/x" classname="host"> per case, <failure>
- * for FAIL and <error> for ERROR, the model (reference or mutant) and the
- * shard as testsuite properties.
+ * for FAIL and <error> for ERROR, the model (reference or mutant) as a
+ * testsuite property.  A shard's TAP and JUnit reports carry the shard
+ * marker of sim/shard.h in a comment, and nothing else differs between the
+ * shards but their cases (doc/sharding.md).
  */
 #include <string.h>
 
 #include "suite.h"
+#include "sim/shard.h"
 
 /* ---- Escaping ------------------------------------------------------------------- */
 
@@ -117,6 +120,19 @@ static void each_line(const char *text, void (*fn)(FILE *, const char *, size_t)
     }
 }
 
+/* The shard marker of a sharded run (sim/shard.h), for TAP and JUnit: the
+ * rest of their headers is the same in every shard, so the shards' reports
+ * merge into the unsharded run's (fosim merge-reports).  False when not
+ * sharded. */
+static bool shard_line(const struct suite *s, const struct suite_report_info *info, char *buf,
+                       size_t n)
+{
+    if (!info || info->shard_n <= 1)
+        return false;
+    shard_marker(buf, n, (struct shard){ info->shard_k, info->shard_n }, s->nmatched);
+    return true;
+}
+
 /* ---- Text --------------------------------------------------------------------------- */
 
 static void text_line(FILE *out, const char *line, size_t n)
@@ -166,10 +182,10 @@ static void report_tap(const struct suite *s, const struct suite_report_info *in
     unsigned t[SUITE_NSTATUSES];
     suite_totals(s, t);
     fprintf(out, "TAP version 14\n1..%u\n", t[SUITE_PASS] + t[SUITE_FAIL] + t[SUITE_ERROR]);
-    fprintf(out, "# fosim conformance: catalog %s, %s model", s->dir, model_name(info));
-    if (info && info->shard_n > 1)
-        fprintf(out, ", shard %u/%u", info->shard_k, info->shard_n);
-    fputc('\n', out);
+    fprintf(out, "# fosim conformance: catalog %s, %s model\n", s->dir, model_name(info));
+    char marker[128];
+    if (shard_line(s, info, marker, sizeof(marker)))
+        fprintf(out, "# %s\n", marker); /* the header is the same in every shard */
     unsigned k = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct suite_case *c = &s->v[i];
@@ -271,6 +287,9 @@ static void report_junit(const struct suite *s, const struct suite_report_info *
     attr(out, "name", "fosim conformance");
     fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"%u\" disabled=\"0\" time=\"%.3f\">\n",
             t[SUITE_PASS] + t[SUITE_FAIL] + t[SUITE_ERROR], t[SUITE_FAIL], t[SUITE_ERROR], total);
+    char marker[128];
+    if (shard_line(s, info, marker, sizeof(marker)))
+        fprintf(out, "<!-- %s -->\n", marker);
     unsigned id = 0;
     for (size_t i = 0; i < s->n;) {
         /* one testsuite per run of cases with the same area (sorted by name) */
@@ -297,11 +316,6 @@ static void report_junit(const struct suite *s, const struct suite_report_info *
             attr(out, "value", model_name(info));
             fputs("/>\n      <property name=\"catalog\"", out);
             attr(out, "value", s->dir);
-            char shard[32];
-            snprintf(shard, sizeof(shard), "%u/%u", info && info->shard_n ? info->shard_k : 1,
-                     info && info->shard_n ? info->shard_n : 1);
-            fputs("/>\n      <property name=\"shard\"", out);
-            attr(out, "value", shard);
             fputs("/>\n    </properties>\n", out);
             for (size_t k = i; k < j; k++)
                 if (s->v[k].selected)

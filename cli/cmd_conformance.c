@@ -25,7 +25,7 @@ void cmd_conformance_usage(FILE *out)
             "usage: fosim conformance [--dir DIR] [--filter GLOB]... [--shard K/N]\n"
             "                         [--report text|tap|junit] [--output FILE]\n"
             "                         [--mutant NAME]... | --mutants | --trace [--root DIR] [--work DIR]\n"
-            "                         [--list]\n\n"
+            "                         [--list] | --corruptions\n\n"
             "Run the scenario catalog (doc/conformance.md) against the reference model,\n"
             "in-process: one test case per scenario; a case passes when every expectation\n"
             "held and no assertion failed that the scenario does not expect to fail.\n\n"
@@ -48,6 +48,8 @@ void cmd_conformance_usage(FILE *out)
             "                   on any gap\n"
             "  --root DIR       the source tree --trace reads (default .)\n"
             "  --work DIR       where --trace makes the corrupted copies (default build/corrupt)\n"
+            "  --corruptions    only the corrupted recordings: each must fail the assertion\n"
+            "                   it names (exit 1 if one does not)\n"
             "  --list           list the selected cases and exit\n\n"
             "Exit status: 0 every case passed, 1 a case failed (or, with --mutants/--trace,\n"
             "a mutant survived or the matrix has a gap), 2 bad input (a case that cannot\n"
@@ -85,7 +87,7 @@ struct opts {
     enum suite_format fmt;
     uint64_t mutants;
     char mutant_names[512];
-    bool all_mutants, trace, list;
+    bool all_mutants, trace, list, corruptions;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -131,6 +133,8 @@ static int parse(int argc, char **argv, struct opts *o)
                 o->trace = o->all_mutants = true;
             else if (strcmp(a, "--list") == 0)
                 o->list = true;
+            else if (strcmp(a, "--corruptions") == 0)
+                o->corruptions = true;
             else if (strcmp(a, "--dir") == 0 || strcmp(a, "--root") == 0 || strcmp(a, "--work") == 0 ||
                      strcmp(a, "--output") == 0 || strcmp(a, "--filter") == 0 ||
                      strcmp(a, "--shard") == 0 || strcmp(a, "--report") == 0 ||
@@ -225,6 +229,15 @@ int cmd_conformance(int argc, char **argv)
     double *seconds = NULL;
     FILE *out = stdout;
     rc = EXIT_BADINPUT;
+    if (o.corruptions) { /* the corrupted recordings alone */
+        tm = trace_new();
+        if (trace_run_corruptions(tm, o.root, o.work, stdout, &err) != 0) {
+            cli_bad("%s", err.msg);
+            goto out_free;
+        }
+        rc = trace_corruption_misses(tm) ? EXIT_FAIL : EXIT_OK;
+        goto out_free;
+    }
     if (suite_load(o.dir, &s, &err) != 0) {
         cli_bad("%s", err.msg);
         goto out_free;

@@ -354,7 +354,7 @@ enum suite_status suite_run_case(struct suite_case *c, uint64_t mutants)
         if (o->result == EXPECT_HELD)
             continue;
         c->nexpect_failed++;
-        fprintf(d.f, "%s:%u: expect %s -- %s\n", o->e->pos.file, o->e->pos.line, o->e->text,
+        fprintf(d.f, "%s:%u: %s -- %s\n", o->e->pos.file, o->e->pos.line, o->e->text,
                 o->why);
     }
     check_totals(chk, c->totals);

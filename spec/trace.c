@@ -110,6 +110,11 @@ void trace_note_corruption_miss(struct trace_matrix *tm, const char *name)
     sl_add(&tm->misses, name);
 }
 
+size_t trace_corruption_misses(const struct trace_matrix *tm)
+{
+    return tm->misses.n;
+}
+
 /* The list a rule-book word names, or NULL. */
 static struct strlist *rule_list(struct trace_matrix *tm, const char *w)
 {

@@ -73,6 +73,9 @@ void trace_note_recording_pass(struct trace_matrix *tm, enum spec_id id, const c
 /* A corruption that did not fail the assertion it names. */
 void trace_note_corruption_miss(struct trace_matrix *tm, const char *name);
 
+/* How many corruptions did not fail the assertion they name. */
+size_t trace_corruption_misses(const struct trace_matrix *tm);
+
 /* Print the matrix, the rule-book coverage and the gaps.  Returns the
  * number of gaps (0: complete). */
 unsigned trace_report(const struct trace_matrix *tm, FILE *out);

@@ -16,7 +16,8 @@
 #   NAME      every stored regression input fuzz/regressions/NAME/*
 # "The simulated bundles" are recorded here with FOSIM run --record from the
 # conformance scenarios (when the command supports it), under
-# FUZZ_BUILD/seed-bundles/.  Seed file names are their content's hash.
+# FUZZ_BUILD/seed-bundles/ (FUZZ_RECORD_SEEDS=0 skips that).  Seed file names are
+# their content's hash.
 set -u
 fb=$1; fosim=${2:-build/fosim}
 seeds=$fb/seeds
@@ -33,7 +34,7 @@ add() { # target file
 
 # Record the conformance scenarios as bundles (skipped quietly when the
 # build has no --record yet or a scenario does not run).
-if "$fosim" run --help 2>/dev/null | grep -q -- '--record'; then
+if [ "${FUZZ_RECORD_SEEDS:-1}" != 0 ] && "$fosim" run --help 2>/dev/null | grep -q -- '--record'; then
     n=0
     for f in $(find conformance/scenarios examples -name '*.fos' ! -path '*/include/*' 2>/dev/null | LC_ALL=C sort); do
         n=$((n + 1))

@@ -131,7 +131,7 @@ static void plan_builds_command_lines(void **state)
     char text[4096];
     snprintf(text, sizeof(text),
              "%s"
-             "guest linux\n    failover-driver off\n    boot 2.5s\n    mtu 1400\n"
+             "guest linux\n    failover-driver off\n    boot 2.5s\n    firmware 6s\n    mtu 1400\n"
              "    pciehp-poll on\n    ifup on\nend\n"
              "traffic\n    ping 10.0.2.2 every 200ms from 3.5s to 12s size 100\nend\n"
              "at 5s source device_add driver=e1000e netdev=hs1 id=primary0 bus=root1 "
@@ -169,7 +169,8 @@ static void plan_builds_command_lines(void **state)
     assert_false(src->paused);
     assert_true(pl.p.anchor_on_kernel);
     assert_int_equal(pl.p.horizon, SIM_S(15));
-    /* guest knobs and the ping, as the init script reads them */
+    /* guest knobs and the ping, as the init script reads them (firmware sets
+     * nothing: the real firmware takes what it takes) */
     assert_string_equal(pl.p.append, "console=ttyS0 ignore_loglevel fosim.failover=0 "
                                      "fosim.loadat=2.500 fosim.mtu=1400 "
                                      "pciehp.pciehp_poll_mode=1 fosim.ping=10.0.2.2 "

@@ -42,7 +42,9 @@ struct guest_cfg {
     bool failover_driver;     /* "failover-driver on|off": virtio_net/net_failover loaded */
     bool eject;               /* "eject on-request|never" */
     sim_time eject_delay;     /* "eject-delay T": extra latency before reacting to hotplug */
-    sim_time boot;            /* "boot T": power-on to "Run /init"; init then loads the drivers */
+    sim_time firmware;        /* "firmware T": SeaBIOS and the kernel's loading, from the VM's
+                                 first run to the kernel's clock 0 (after -S / prelaunch) */
+    sim_time boot;            /* "boot T": kernel start to "Run /init"; init then loads the drivers */
     bool primary_random_mac;  /* "primary-mac permanent|random" */
     bool primary_bond;        /* "primary-bond on|off": the primary is a bond port */
     char primary_driver[24];  /* "primary-driver NAME" for vfio VFs */
@@ -86,15 +88,17 @@ struct guest {
     const struct guest_profile *prof;
     struct guest_cfg cfg;
     struct host *host;            /* the host the VM runs on, or NULL */
-    bool booted;
+    bool powered;                 /* power-on happened (guest_boot) */
+    bool booted;                  /* the kernel started (after the firmware) */
     bool running;                 /* the VM's CPUs run */
-    sim_time boot_at;             /* world time of power-on */
+    sim_time boot_at;             /* world time of the kernel's clock 0 */
     sim_time stopped_total;       /* world time spent stopped since boot */
     sim_time stopped_at;          /* when the current stop began */
     struct guest_timer *timers;   /* armed timers */
     struct sim_rng rng;           /* "guest" stream */
     struct guest_rx_hook rx_hook;
     struct sim_event boot_ev;
+    struct guest_timer firmware;  /* the firmware phase, on guest time */
     struct gpci *pci;             /* owned by guest_pci.c */
     struct gnet *net;             /* owned by netdev.c */
     struct gqtest *qtest;         /* owned by guest_qtest.c */

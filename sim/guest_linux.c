@@ -2,20 +2,26 @@
  * The linux guest profile: Linux 6.1 as Debian 12 boots it in the recorded
  * runs (FINDINGS.md), glued together.
  *
- * Boot, on guest time from power-on (`boot` = uptime of "Run /init", 2.5 s
- * by default; the kernel's own stages sit at the fractions of it the
- * recordings show):
- *   0.38 boot  acpiphp loads (built in)
- *   0.47 boot  PCI enumeration of what the firmware left visible; with ACPI
- *              hotplug each root port's slot is registered on the way
- *   0.69 boot  pcieport binds the root ports: PME/AER lines, and pciehp on
- *              ports with native hotplug (G-53..G-57)
+ * Boot, on guest time from the kernel's start (`boot` = uptime of "Run
+ * /init", 2.5 s by default; the kernel's own stages sit at the fractions of
+ * it the recordings show: the medians of the eleven runs of traces/real,
+ * whose "Run /init" median is 2.50 s):
+ *   0.284 boot acpiphp loads (built in; recorded 0.60-0.99 s)
+ *   0.450 boot PCI enumeration of what the firmware left visible (recorded
+ *              0.80-1.30 s); with ACPI hotplug each root port's slot is
+ *              registered on the way
+ *   0.693 boot pcieport binds the root ports (recorded 1.30-2.73 s):
+ *              PME/AER lines, and pciehp on ports with native hotplug
+ *              (G-53..G-57)
  *   boot       "Run /init as init process"; the init script then loads
- *              virtio_net (+220 ms; not with failover-driver off; its probe
+ *              virtio_net (its FEATURES_OK +180 ms, recorded 162-233 ms
+ *              but one run 411; not with failover-driver off; its probe
  *              takes 18 ms, QEMU plugs the primary at its start), e1000e
- *              (65 ms after virtio_net's probe finished), and brings the
- *              interfaces up (ifup).  A VF driver is loaded on demand when a
- *              passed-through function shows up (udev's module autoload).
+ *              (57 ms after virtio_net's probe finished, recorded 50-65),
+ *              and brings the interfaces up (ifup, 47 ms after e1000e's
+ *              load returned, recorded 45-51).  A VF driver is loaded on
+ *              demand when a passed-through function shows up (udev's
+ *              module autoload).
  * Hardware notifications go to pciehp (slot interrupts), acpiphp (the GPE)
  * or the driver bound to the function (virtio config, frames, NIC link).
  * While the VM is stopped the core drops interrupts; when it runs again,
@@ -38,6 +44,14 @@
 #include "sim/world.h"
 
 #define MAX_PORTS 32
+/* Stages of the boot in thousandths of `boot` (see above). */
+#define AT_ACPIPHP 284
+#define AT_PCI 450
+#define AT_PORTS 693
+#define INIT_TO_VIRTIO SIM_MS(180) /* "Run /init" -> virtio_net's FEATURES_OK */
+#define INIT_TO_E1000E SIM_MS(220) /* without virtio_net: -> insmod e1000e */
+#define NEXT_INSMOD SIM_MS(57)     /* virtio_net's probes done -> e1000e's init */
+#define IFUP_AFTER SIM_MS(47)      /* the last insmod returned -> the master up */
 #define RESUME_LATENCY SIM_MS(20)
 /* A slot interrupt to pciehp's IRQ thread running (recorded: the plug's
  * first line 1.7-4.7 ms after FAILOVER_NEGOTIATED, the unplug's ~1.7 ms
@@ -293,25 +307,25 @@ static void boot_fire(struct guest *g, struct guest_timer *t)
     switch (lx->step) {
     case BOOT_ACPIPHP:
         lx->acpi = acpiphp_init(g, !g->cfg.eject, g->cfg.eject_delay);
-        boot_next(lx, BOOT_PCI, at_fraction(lx, 470) - at_fraction(lx, 380));
+        boot_next(lx, BOOT_PCI, at_fraction(lx, AT_PCI) - at_fraction(lx, AT_ACPIPHP));
         return;
     case BOOT_PCI:
         lx->acpi_mode = g->host && hw_acpi_hotplug(g->host);
         if (g->host)
             gpci_boot_scan(g, acpi_bus_hook, lx);
-        boot_next(lx, BOOT_PORTS, at_fraction(lx, 693) - at_fraction(lx, 470));
+        boot_next(lx, BOOT_PORTS, at_fraction(lx, AT_PORTS) - at_fraction(lx, AT_PCI));
         return;
     case BOOT_PORTS:
         if (g->host)
             hw_for_each_port(g->host, add_port, lx);
-        boot_next(lx, BOOT_INIT, g->cfg.boot - at_fraction(lx, 693));
+        boot_next(lx, BOOT_INIT, g->cfg.boot - at_fraction(lx, AT_PORTS));
         return;
     case BOOT_INIT:
         guest_log(g, "Run /init as init process");
         if (g->cfg.failover_driver)
-            boot_next(lx, BOOT_VIRTIO, SIM_MS(220));
+            boot_next(lx, BOOT_VIRTIO, INIT_TO_VIRTIO);
         else
-            boot_next(lx, BOOT_E1000E, SIM_MS(220));
+            boot_next(lx, BOOT_E1000E, INIT_TO_E1000E);
         return;
     case BOOT_VIRTIO:
         lx->step = BOOT_E1000E;
@@ -351,9 +365,9 @@ static void driver_loaded(void *ctx, int err)
     (void)err;
     struct glinux *lx = ctx;
     if (lx->step == BOOT_E1000E)
-        boot_next(lx, BOOT_E1000E, SIM_MS(65)); /* the shell runs the next insmod */
+        boot_next(lx, BOOT_E1000E, NEXT_INSMOD); /* the shell runs the next insmod */
     else if (lx->step == BOOT_IFUP)
-        boot_next(lx, BOOT_IFUP, SIM_MS(40)); /* ip link set eth0 up; ip addr add */
+        boot_next(lx, BOOT_IFUP, IFUP_AFTER); /* ip link set eth0 up; ip addr add */
 }
 
 static void resume_fire(struct guest *g, struct guest_timer *t);
@@ -373,7 +387,7 @@ static void linux_boot(struct guest *g)
     gpci_init(g);
     gnet_init(g);
     /* nothing is printed now: with -S the CPUs have not run yet */
-    boot_next(lx, BOOT_ACPIPHP, at_fraction(lx, 380));
+    boot_next(lx, BOOT_ACPIPHP, at_fraction(lx, AT_ACPIPHP));
 }
 
 /* ---- hardware notifications ------------------------------------------------------------- */

@@ -414,6 +414,10 @@ static int plan_guest_knobs(struct rec_plan *p, const struct scn_guest *g,
                 return -1;
             secs(b, sizeof(b), t);
             append(p, " fosim.loadat=%s", b);
+        } else if (strcmp(key, "firmware") == 0) {
+            /* the model's estimate of the real firmware: nothing to set */
+            if (time_value(v, &t, err))
+                return -1;
         } else if (strcmp(key, "primary-mac") == 0) {
             if (strcmp(val, "permanent") != 0)
                 return refuse(v, "a random primary MAC", err);

@@ -54,7 +54,7 @@ void diff_run_set_t0(struct diff_run *r, sim_time t0);
 /* Whether the guest's console uptime 0 is the run's t = 0 (default true:
  * the simulator's guest powers on at t = 0, and a recording's t = 0 is the
  * source guest's uptime 0).  False when the source starts paused (-S): the
- * guest's clock then starts at `cont` (plus the firmware, for real QEMU).
+ * guest's clock then starts after `cont` and the firmware.
  * Console lines are compared by their uptime stamps only when both runs say
  * true, else by their wall-clock times. */
 void diff_run_set_uptime_is_t(struct diff_run *r, bool yes);

@@ -14,6 +14,9 @@
 #define OTHER_MAC_ON_PRIMARY(T) T " S frame primary0 primary out 52:54:00:aa:bb:cc " BCAST " 0800 3\n"
 /* Guest capture: a reply towards the guest on a slave, and on the master. */
 #define RX_STANDBY(T, F) T " S frame guest standby in 52:55:0a:00:02:02 00:00:00:00:00:00 0800 " F "\n"
+/* Guest capture: a frame from the guest on the master, and on the standby. */
+#define ON_MASTER(T, F) T " S frame guest master out " MAC1 " 00:00:00:00:00:00 0800 " F "\n"
+#define TX_STANDBY(T, F) T " S frame guest standby out " MAC1 " 00:00:00:00:00:00 0800 " F "\n"
 #define RX_MASTER(T, F) T " S frame guest master in 52:55:0a:00:02:02 00:00:00:00:00:00 0800 " F "\n"
 
 static void no_guest_pcap(struct check_ctx *ctx)
@@ -76,6 +79,12 @@ static const struct tf_case cases[] = {
       PING_5_TO_8 ON_STANDBY("10.3") ON_STANDBY("10.5") SHORT_MIGRATION },
     { "DP-004", CHECK_FAIL, "traffic stops (configured bound 1 s)", blackout_1s,
       PING_5_TO_8 SHORT_MIGRATION ON_STANDBY("12") EV("12.5", "S", "STOP", "") },
+    { "DP-004", CHECK_FAIL, "the master sends, nothing leaves for 2.5 s", NULL,
+      PING_5_TO_8 ON_MASTER("8.0", "20") ON_MASTER("9.0", "21") ON_MASTER("10.0", "22")
+          ON_STANDBY("10.3") ON_STANDBY("10.5") SHORT_MIGRATION },
+    { "DP-004", CHECK_PASS, "guest capture on a slave counts", NULL,
+      PING_5_TO_8 ON_MASTER("8.0", "20") TX_STANDBY("8.0", "20") ON_MASTER("9.0", "21")
+          TX_STANDBY("9.0", "21") PING_8_TO_11 SHORT_MIGRATION },
     { "DP-004", CHECK_INCONCLUSIVE, "the trace ends inside the window", NULL,
       PING_5_TO_8 MIG("7", "S", "setup") MIG("7.005", "S", "active") },
     { "DP-004", CHECK_NA, "no workload before the migration", NULL,

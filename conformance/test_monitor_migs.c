@@ -17,6 +17,19 @@
 #define STANDBY_DELETED(T)                                                                    \
     EV(T, "S", "DEVICE_DELETED", "{\"device\": \"standby0\", \"path\": \"/machine/peripheral/standby0\"}")
 
+/* The golden migration up to the guest's removal, still in wait-unplug. */
+#define WAITING G_SESSIONS G_BOOT G_MIGRATE G_GUEST_UNPLUG
+
+static void acpi(struct check_ctx *ctx)
+{
+    ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_ACPI;
+}
+
+static void console_50ms(struct check_ctx *ctx)
+{
+    ctx->host[OBS_SOURCE].tolerance[SPEC_SRC_CONSOLE] = SIM_MS(50);
+}
+
 static void no_console(struct check_ctx *ctx)
 {
     tf_ctx_drop(ctx, -1, SPEC_SRC_CONSOLE);
@@ -129,6 +142,33 @@ static const struct tf_case cases[] = {
     { "MIGS-012", CHECK_FAIL, "removed standby: unplug anyway", NULL,
       G_SESSIONS G_BOOT STANDBY_DELETED("6") G_MIGRATE },
     { "MIGS-012", CHECK_NA, "no standby removed", NULL, G_SESSIONS G_BOOT G_MIGRATE },
+
+    /* MIGS-013 (the golden removal ends at 12.26; pciehp's 1 s and a poll: 13.52) */
+    { "MIGS-013", CHECK_PASS, "active at the poll after the indicator went off", NULL, G_GOLDEN },
+    { "MIGS-013", CHECK_FAIL, "still waiting 4 s after the removal", NULL,
+      WAITING QM("16", "q1") },
+    { "MIGS-013", CHECK_FAIL, "active a second late", NULL,
+      WAITING MIG("14.505", "S", "active") },
+    { "MIGS-013", CHECK_PASS, "ACPI: active at the next poll", acpi,
+      G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("7.255", "S", "active") },
+    { "MIGS-013", CHECK_FAIL, "ACPI: a second late", acpi,
+      G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("8.255", "S", "active") },
+    { "MIGS-013", CHECK_INCONCLUSIVE, "the log ends right after the removal", NULL,
+      WAITING QM("12.9", "q1") },
+    { "MIGS-013", CHECK_NA, "the VM stopped after the removal", NULL,
+      WAITING EV("12.5", "S", "STOP", "") QM("16", "q1") },
+    { "MIGS-013", CHECK_NA, "no unplug requested", NULL, G_SESSIONS PLAIN_MIG },
+
+    /* MIGS-014 */
+    { "MIGS-014", CHECK_PASS, "active 1.245 s after the removal", NULL, G_GOLDEN },
+    { "MIGS-014", CHECK_FAIL, "active 0.245 s after the removal", NULL,
+      WAITING MIG("12.505", "S", "active") },
+    { "MIGS-014", CHECK_INCONCLUSIVE, "within the console's alignment tolerance", console_50ms,
+      WAITING MIG("13.23", "S", "active") },
+    { "MIGS-014", CHECK_NA, "ACPI hotplug", acpi,
+      G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("7.255", "S", "active") },
+    { "MIGS-014", CHECK_NA, "active before the removal (MIGS-004's case)", NULL,
+      G_SESSIONS G_BOOT G_MIGRATE MIG("8.005", "S", "active") },
 };
 
 static void migs_001(void **state)
@@ -215,11 +255,26 @@ static void migs_012(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "MIGS-012");
 }
 
+static void migs_013(void **state)
+{
+    (void)state;
+    EVIDENCE(MIGS-013, H-38, H-39, G-80);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "MIGS-013");
+}
+
+static void migs_014(void **state)
+{
+    (void)state;
+    EVIDENCE(MIGS-014, G-80, H-39);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "MIGS-014");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(migs_001), cmocka_unit_test(migs_002), cmocka_unit_test(migs_003),
     cmocka_unit_test(migs_004), cmocka_unit_test(migs_005), cmocka_unit_test(migs_006),
     cmocka_unit_test(migs_007), cmocka_unit_test(migs_008), cmocka_unit_test(migs_009),
     cmocka_unit_test(migs_010), cmocka_unit_test(migs_011), cmocka_unit_test(migs_012),
+    cmocka_unit_test(migs_013), cmocka_unit_test(migs_014),
 };
 
 FO_MAIN("monitor_migs", tests)

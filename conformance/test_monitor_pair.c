@@ -12,6 +12,11 @@
 #define L_PRIMARY3 "virtio_net virtio0 eth0: failover primary slave:eth3 registered"
 #define L_NIC3_MAC "e1000e 0000:03:00.0 eth3: (PCI Express:2.5GT/s:Width x1) 52:54:00:11:11:11"
 #define L_STANDBY4 "virtio_net virtio0 eth0: failover standby slave:eth4 registered"
+#define IAVF_MAC "iavf 0000:02:00.0: MAC address: 52:54:00:11:11:11"
+#define IAVF_UP "iavf 0000:02:00.0 eth0: NIC Link is Up Speed is 10 Gbps Full Duplex"
+#define L_MASTER0_1 "virtio_net virtio0 eth1: failover master:eth1 registered"
+#define L_PRIMARY0_1 "virtio_net virtio0 eth1: failover primary slave:eth0 registered"
+#define L_STANDBY2_1 "virtio_net virtio0 eth1: failover standby slave:eth2 registered"
 #define MASTER_UP CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY)
 
 static const struct tf_case cases[] = {
@@ -60,6 +65,15 @@ static const struct tf_case cases[] = {
       MASTER_UP CON("3.1805", "S", L_NIC_MAC) CON("5", "S", L_LINK_UP) },
     { "PAIR-006", CHECK_INCONCLUSIVE, "console ends within the second", NULL,
       MASTER_UP CON("3.1805", "S", L_NIC_MAC) },
+    { "PAIR-006", CHECK_PASS, "VF before the master, enslaved by its scan", NULL,
+      CON("2.88", "S", IAVF_MAC) CON("3.07", "S", IAVF_UP) CON("6.1394", "S", L_MASTER0_1)
+          CON("6.1394", "S", L_PRIMARY0_1) CON("6.1395", "S", L_STANDBY2_1) },
+    { "PAIR-006", CHECK_FAIL, "VF before the master, left alone", NULL,
+      CON("2.88", "S", IAVF_MAC) CON("3.07", "S", IAVF_UP) CON("6.1394", "S", L_MASTER0_1)
+          CON("6.1395", "S", L_STANDBY2_1) CON("9", "S", "random: crng init done") },
+    { "PAIR-006", CHECK_PASS, "enslaved before the driver names the interface", NULL,
+      MASTER_UP CON("2.95", "S", "virtio_net virtio0 eth0: failover primary slave:eth2 registered")
+          CON("2.95", "S", IAVF_MAC) CON("3.1", "S", "iavf 0000:02:00.0 eth2: NIC Link is Up Speed is 10 Gbps Full Duplex") },
     { "PAIR-006", CHECK_NA, "NIC with another MAC", NULL,
       MASTER_UP CON("3.1805", "S", L_OTHER_MAC) CON("5", "S", L_LINK_UP) },
     { "PAIR-006", CHECK_NA, "no master registered", NULL,

@@ -603,6 +603,10 @@ static int parse_manifest(struct mctx *m, struct bundle *b, const json_t *root)
         return -1;
     b->epoch_set = have;
     b->epoch = (sim_time)iv;
+    if (get_int(m, root, "end_ns", "(top)", &have, &iv) != 0)
+        return -1;
+    b->end_set = have;
+    b->end = (sim_time)iv;
     if (get_int(m, root, "host_skew_ns", "(top)", &have, &iv) != 0)
         return -1;
     if (have && iv < 0)
@@ -713,6 +717,8 @@ static json_t *manifest_json(const struct bundle *b)
     }
     if (b->epoch_set)
         json_object_set_new(root, "epoch_ns", json_integer((json_int_t)b->epoch));
+    if (b->end_set)
+        json_object_set_new(root, "end_ns", json_integer((json_int_t)b->end));
     if (b->host_skew_set)
         json_object_set_new(root, "host_skew_ns", json_integer((json_int_t)b->host_skew));
     json_t *hosts = json_object();
@@ -1481,6 +1487,9 @@ int bundle_replay(struct bundle *b, const struct obs_sink *sink, struct sim_err 
         if (src_next(best, err) < 0)
             goto close_sources;
     }
+    /* a complete bundle covers until the run's end, when the manifest says it */
+    if (b->end_set && b->complete && b->end > last)
+        last = b->end;
     struct obs end = { .kind = OBS_END, .t = last, .seq = seq, .host = OBS_SOURCE };
     end.u.end.truncated = !b->complete;
     end.u.end.what = b->dir ? b->dir : "files";

@@ -51,6 +51,7 @@ struct recorder {
     struct rec_pcap pcaps[REC_MAX_PCAPS];
     size_t npcaps;
     bool ended, truncated;
+    sim_time end;           /* the END record's time: the run's end */
     struct sim_err err;             /* first error */
     bool failed;
     uint8_t *buf;                   /* SLL2 record assembly (owned) */
@@ -198,6 +199,7 @@ static void record_sink(void *ctx, const struct obs *o)
     if (o->kind == OBS_END) {
         r->ended = true;
         r->truncated = o->u.end.truncated;
+        r->end = o->t;
         return;
     }
     if (o->vm != 0 || r->failed)
@@ -418,6 +420,8 @@ int record_finish(struct recorder *r, struct sim_err *err)
     b->seed = r->run->w->seed;
     b->seed_set = true;
     b->complete = r->ended && !r->truncated;
+    b->end_set = r->ended;
+    b->end = r->end;
     describe_hosts(r, b);
     if (!b->guest_mac_set && r->guest_mac_set) {
         memcpy(b->guest_mac, r->guest_mac, 6);

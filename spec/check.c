@@ -223,6 +223,12 @@ void check_obs(struct check *c, const struct obs *o)
             snprintf(why, sizeof(why), "%s ended before its end",
                      o->u.end.what ? o->u.end.what : "a source");
             check_mark_truncated(c, why);
+        } else if (c->ctx.end_covers) { /* every given source went on until now */
+            for (int h = 0; h < OBS_NHOSTS; h++)
+                for (unsigned s = 0; s < SPEC_NSOURCES; s++)
+                    if (ck_has(c, (enum obs_host)h, (enum spec_source)s) &&
+                        (c->last[h][s] == SIM_TIME_NONE || c->last[h][s] < o->t))
+                        c->last[h][s] = o->t;
         }
         return;
     }

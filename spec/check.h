@@ -117,6 +117,10 @@ struct check_ctx {
     bool t0_set;               /* reports give times relative to t0 (a run's
                                   epoch); else relative to the first record */
     sim_time t0;
+    bool end_covers;           /* a complete END record says every given source
+                                  was recorded until its time: a quiet file
+                                  shows nothing happened (a simulation; a
+                                  bundle marked complete) */
 };
 
 /* Zero the context and set defaults (no sources, unknown hotplug). */

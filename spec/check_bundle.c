@@ -86,6 +86,10 @@ void check_ctx_from_bundle(struct check_ctx *ctx, const struct bundle *b, const 
     sim_strlcpy(ctx->name, name, sizeof(ctx->name));
     ctx->t0_set = b->epoch_set;
     ctx->t0 = b->epoch;
+    /* "complete": every file was closed after the run's end (doc/bundle.md),
+     * so each covers the time until the END record (end_ns, or the last
+     * record of any file) */
+    ctx->end_covers = b->complete;
     ctx->host_skew = b->host_skew_set ? b->host_skew : 0;
     for (int hi = 0; hi < OBS_NHOSTS; hi++) {
         enum obs_host h = (enum obs_host)hi;

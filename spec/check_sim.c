@@ -121,6 +121,7 @@ void check_ctx_from_run(struct check_ctx *ctx, const struct sim_run *run)
     sim_strlcpy(ctx->name, s->path ? s->path : s->name, sizeof(ctx->name));
     ctx->t0_set = true;
     ctx->t0 = run->w->epoch;
+    ctx->end_covers = true; /* the run records every source until its END */
     const char *profile = s->guest.present && s->guest.profile.text ? s->guest.profile.text
                                                                      : "linux";
     bool os = strcmp(profile, "qtest") != 0 && strcmp(profile, "none") != 0;

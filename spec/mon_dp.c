@@ -328,9 +328,13 @@ struct dp004 {
     struct ck_rec setup;
 };
 
-static bool guest_ipv4_tx(const struct obs *o)
+/* A guest IPv4 frame that left net_failover: seen at a host capture point,
+ * or in the guest's capture on a slave (the master's own capture shows
+ * frames it may still drop, G-43). */
+static bool guest_ipv4_left(struct check *c, const struct obs *o)
 {
-    return guest_tx(o) && o->u.frame.ethertype == 0x0800;
+    return guest_tx(o) && o->u.frame.ethertype == 0x0800 &&
+           (ck_src(o) == SPEC_SRC_HOST_PCAP || view_frame_role(c, o) != OBS_ROLE_MASTER);
 }
 
 /* The window ends: the tail gap from the last frame to its end counts. */
@@ -381,7 +385,7 @@ static void dp004_obs(struct mon *m, const struct obs *o) /* IMP: DP-004 */
         sim_time e = o->t + 2 * bound;
         st->end = st->end == SIM_TIME_NONE || e > st->end ? e : st->end;
     }
-    if (!guest_ipv4_tx(o))
+    if (!guest_ipv4_left(c, o))
         return;
     if (st->window && !st->failed) {
         struct ck_rec cur;

@@ -613,3 +613,172 @@ static void migs012_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-012 */
 const struct monitor_def mon_MIGS_012 = {
     .kinds = K_QMP, .size = sizeof(struct migs012), .init = migs012_init, .obs = migs012_obs,
 };
+
+/* ---- MIGS-013 / MIGS-014: wait-unplug ends when the guest's unplug completes --------------- */
+
+/*
+ * The guest's part of an unplug ends with the removal of the requested
+ * primaries (their slave unregistered, their driver's "removed" line).
+ * QEMU's part follows: with native hotplug the unplug completes when the
+ * guest turns the slot's power indicator off, which pciehp does 1 s after
+ * powering the slot off (G-80; hw/pci/pcie.c pcie_cap_slot_write_config
+ * detaches only when power and indicator are both off); with ACPI the
+ * eject follows the removal at once.  QEMU then notices at its next
+ * 250 ms poll (H-38).
+ */
+#define PCIEHP_OFF_WAIT SIM_S(1)
+/* The driver's removal goes on after its last console line (unregister_netdev
+ * follows "removed PHC" by 80 ms in the real runs; a bonded primary prints no
+ * unregistration at all). */
+#define REMOVAL_TAIL SIM_MS(500)
+
+struct migs_done {
+    struct mig g;
+    uint64_t removed;         /* requested primaries removed in this migration */
+    struct ck_rec last;       /* the latest of their removal lines */
+    bool stopped;             /* the VM stopped after the last removal */
+    bool judged;
+};
+
+static void migs_done_init(struct mon *m)
+{
+    struct migs_done *st = m->st;
+    mig_init(&st->g, OBS_SOURCE);
+}
+
+/* Follow removals and stops; true when every requested primary is removed. */
+static bool migs_done_track(struct migs_done *st, struct check *c, const struct obs *o)
+{
+    const char *s = src_status(o);
+    if (s && strcmp(s, "setup") == 0) {
+        st->removed = 0;
+        st->last.valid = st->stopped = st->judged = false;
+    }
+    if (o->host == OBS_SOURCE && ck_is_event(o, "STOP") && st->last.valid)
+        st->stopped = true;
+    const char *gone = ck_removal(o);
+    if (gone && o->host == OBS_SOURCE && ck_mig_running(st->g.status)) {
+        struct view_if *f = view_if(c, gone);
+        struct view_dev *p = f ? view_primary_of_if(c, OBS_SOURCE, f) : NULL;
+        const struct view_host *vh = &c->view.host[OBS_SOURCE];
+        if (p && mig_bit(st->g.unplug, (unsigned)(p - vh->dev))) {
+            st->removed |= (uint64_t)1 << (p - vh->dev);
+            ck_keep(&st->last, o);
+            st->stopped = false;
+        }
+    }
+    return st->g.unplug && (st->removed & st->g.unplug) == st->g.unplug && st->last.valid;
+}
+
+/* When QEMU has noticed at the latest: the removal and its tail, pciehp's
+ * 1 s (native or unknown hotplug), one poll, and the poll tolerance since
+ * wait-unplug. */
+static sim_time migs013_deadline(const struct check *c, const struct migs_done *st)
+{
+    sim_time t = st->last.t + REMOVAL_TAIL + CK_POLL;
+    if (c->ctx.host[OBS_SOURCE].hotplug != CHECK_HOTPLUG_ACPI)
+        t += PCIEHP_OFF_WAIT;
+    sim_time polls = st->g.wu.valid ? (t - st->g.wu.t) / CK_POLL : 0;
+    return t + CK_SETTLE + (polls > 0 ? polls : 0) * SIM_MS(1);
+}
+
+static void migs013_late(struct mon *m, const struct ck_rec *at)
+{
+    struct migs_done *st = m->st;
+    mon_fail_rec(m, at,
+                 "once the guest has removed every primary the migration asked to unplug, "
+                 "wait-unplug ends at QEMU's next poll after the unplug completes (%s); it "
+                 "had not %.3f s after the last removal",
+                 m->c->ctx.host[OBS_SOURCE].hotplug == CHECK_HOTPLUG_ACPI
+                     ? "ACPI: at the eject"
+                     : "native: when pciehp turns the power indicator off, 1 s after power-off",
+                 (double)(at->t - st->last.t) / 1e9);
+    mon_cite(m, &st->last);
+    mon_cite(m, &st->g.wu);
+}
+
+static void migs013_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-013 */
+{
+    struct migs_done *st = m->st;
+    struct check *c = m->c;
+    bool all = migs_done_track(st, c, o);
+    bool waiting = strcmp(st->g.status, "wait-unplug") == 0;
+    const char *s = src_status(o);
+    if (all && waiting && !st->judged && !st->stopped) {
+        sim_time deadline = migs013_deadline(c, st);
+        sim_time tol = ck_tol(c, &st->last);
+        if (s && strcmp(s, "wait-unplug") != 0) { /* it leaves */
+            struct ck_rec ev;
+            ck_keep(&ev, o);
+            if (ck_order(c, &st->last, &ev) == 0)
+                ; /* the removal in the same instant: MIGS-004 judges that */
+            else if (o->t <= deadline + tol)
+                mon_pass(m);
+            else
+                migs013_late(m, &ev);
+            st->judged = true;
+        } else if (ck_covered_t(c, OBS_SOURCE, SPEC_SRC_QMP, deadline, tol)) {
+            struct ck_rec now;
+            ck_keep(&now, o);
+            migs013_late(m, o->host == OBS_SOURCE && ck_src(o) == SPEC_SRC_QMP ? &now : &st->last);
+            st->judged = true;
+        }
+    }
+    mig_track(&st->g, c, o);
+}
+
+static void migs013_end(struct mon *m)
+{
+    struct migs_done *st = m->st;
+    struct check *c = m->c;
+    bool all = st->g.unplug && (st->removed & st->g.unplug) == st->g.unplug && st->last.valid;
+    if (!all || st->judged || st->stopped || strcmp(st->g.status, "wait-unplug") != 0)
+        return;
+    sim_time deadline = migs013_deadline(c, st);
+    if (ck_covered_t(c, OBS_SOURCE, SPEC_SRC_QMP, deadline, ck_tol(c, &st->last)))
+        migs013_late(m, &st->last);
+    else
+        mon_unsure(m, "the QMP log ends in wait-unplug too soon after the guest's removal to "
+                      "tell");
+}
+
+const struct monitor_def mon_MIGS_013 = {
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct migs_done), .init = migs_done_init,
+    .obs = migs013_obs, .end = migs013_end,
+};
+
+static void migs014_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-014 */
+{
+    struct migs_done *st = m->st;
+    struct check *c = m->c;
+    bool all = migs_done_track(st, c, o);
+    const char *s = src_status(o);
+    if (s && strcmp(s, "active") == 0 && strcmp(st->g.status, "wait-unplug") == 0 && all &&
+        c->ctx.host[OBS_SOURCE].hotplug == CHECK_HOTPLUG_NATIVE) {
+        struct ck_rec ev;
+        ck_keep(&ev, o);
+        sim_time d = ev.t - st->last.t;
+        sim_time tol = ck_tol(c, &st->last) + ck_tol(c, &ev);
+        if (ck_order(c, &st->last, &ev) == 0) {
+            /* the removal in the same instant may come after it: MIGS-004's case */
+        } else if (d >= PCIEHP_OFF_WAIT) {
+            mon_pass(m);
+        } else if (d >= PCIEHP_OFF_WAIT - tol) {
+            mon_unsure(m, "active %.3f s after the guest's last removal: within the alignment "
+                          "tolerance of pciehp's 1 s", (double)d / 1e9);
+        } else {
+            mon_fail(m, o,
+                     "with native hotplug QEMU's unplug completes only when pciehp turns the "
+                     "power indicator off, 1 s after powering the slot off: active came %.3f s "
+                     "after the guest's last removal",
+                     (double)d / 1e9);
+            mon_cite(m, &st->last);
+        }
+    }
+    mig_track(&st->g, c, o);
+}
+
+const struct monitor_def mon_MIGS_014 = {
+    .kinds = K_QMP | K_KLOG, .size = sizeof(struct migs_done), .init = migs_done_init,
+    .obs = migs014_obs,
+};

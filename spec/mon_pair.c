@@ -177,22 +177,30 @@ const struct monitor_def mon_PAIR_005 = { .kinds = K_KLOG, .obs = pair005_obs };
 
 /* ---- PAIR-006: a NIC with the standby's MAC becomes the primary -------------------------- */
 
-struct pair006 {
-    char ifname[PAIR_MAX][16]; /* NICs with a standby MAC, not yet enslaved */
-    sim_time up[PAIR_MAX];     /* uptime of their MAC line */
-    struct ck_rec line[PAIR_MAX];
-    unsigned n;
+/*
+ * NICs whose driver printed a failover standby's MAC, not enslaved yet.  A
+ * NIC is known by its PCI address (some drivers print the MAC before the
+ * interface has a name: "iavf 0000:02:00.0: MAC address: ..."), its
+ * interface name learnt from a later line of the same device.  It must be
+ * enslaved within 1 s of its MAC line when a master is registered then, or
+ * within 1 s of a master's registration (the master scans the existing
+ * devices, G-13).
+ */
+struct pair006_nic {
+    char dev[48];
+    char ifname[16];
+    uint8_t mac[6];
+    struct ck_rec line;       /* its MAC line */
+    bool watched;             /* a master is registered: the deadline runs */
+    sim_time deadline;        /* guest uptime */
+    sim_time deadline_t;      /* the same on the host clock */
+    struct ck_rec master;     /* the master registration that started it, if later */
 };
 
-static void pair006_drop(struct pair006 *st, unsigned i)
-{
-    st->n--;
-    if (i != st->n) {
-        memcpy(st->ifname[i], st->ifname[st->n], sizeof(st->ifname[0]));
-        st->up[i] = st->up[st->n];
-        st->line[i] = st->line[st->n];
-    }
-}
+struct pair006 {
+    struct pair006_nic nic[PAIR_MAX];
+    unsigned n;
+};
 
 static bool master_registered(struct check *c)
 {
@@ -202,50 +210,126 @@ static bool master_registered(struct check *c)
     return false;
 }
 
+static void pair006_drop(struct pair006 *st, unsigned i)
+{
+    st->nic[i] = st->nic[--st->n];
+}
+
+static void pair006_judge(struct mon *m, struct pair006_nic *x)
+{
+    if (!x->ifname[0]) {
+        mon_unsure(m, "the console never named the interface of the NIC at %s (with a "
+                      "standby's MAC)", x->dev);
+        return;
+    }
+    mon_fail_rec(m, &x->line,
+                 "net_failover enslaves a NIC with a failover standby's MAC as primary: %s was "
+                 "not registered within 1 s (G-13, G-17)",
+                 x->ifname);
+    if (x->master.valid)
+        mon_cite(m, &x->master);
+}
+
+static bool pair006_nic_line(const struct obs *o, uint8_t mac[6])
+{
+    const struct obs_klog *k = &o->u.klog;
+    if (ck_nic_mac(o, mac))
+        return true;
+    /* a MAC line before the interface has a name: "DRIVER 0000:bb:dd.f: ... MAC" */
+    return k->driver[0] && strcmp(k->driver, "virtio_net") != 0 &&
+           strcmp(k->driver, "pcieport") != 0 && strchr(k->dev, ':') && !k->ifname[0] &&
+           ck_find_mac(k->text, mac);
+}
+
 static void pair006_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-006 */
 {
     struct pair006 *st = m->st;
     struct check *c = m->c;
     const struct obs_klog *k = &o->u.klog;
     sim_time now = uptime(o);
+    const char *gone = ck_removal(o);
     for (unsigned i = 0; i < st->n;) {
-        if (k->kind == KLOG_FO_PRIMARY_REGISTERED && strcmp(k->ifname, st->ifname[i]) == 0) {
+        struct pair006_nic *x = &st->nic[i];
+        if (!x->ifname[0] && k->ifname[0] && k->dev[0] && strcmp(k->dev, x->dev) == 0 &&
+            strcmp(k->driver, "virtio_net") != 0) {
+            sim_strlcpy(x->ifname, k->ifname, sizeof(x->ifname));
+            const struct view_if *f = view_if(c, x->ifname);
+            if (f && f->role == OBS_ROLE_PRIMARY && f->registered) {
+                mon_pass(m); /* it was enslaved before its name was printed with it */
+                pair006_drop(st, i);
+                continue;
+            }
+        }
+        if (x->ifname[0] && k->kind == KLOG_FO_PRIMARY_REGISTERED &&
+            strcmp(k->ifname, x->ifname) == 0) {
             mon_pass(m);
             pair006_drop(st, i);
-        } else if (now - st->up[i] > CK_PROMPT) {
-            mon_fail_rec(m, &st->line[i],
-                         "net_failover enslaves a NIC with a failover standby's MAC as primary: "
-                         "%s was not registered within 1 s (G-13, G-17)",
-                         st->ifname[i]);
+        } else if (x->ifname[0] && k->kind == KLOG_FO_PRIMARY_UNREGISTERED &&
+                   strcmp(k->ifname, x->ifname) == 0) {
+            pair006_drop(st, i); /* a primary slave leaving: not ours to judge */
+        } else if (x->watched && now > x->deadline) {
+            pair006_judge(m, x);
             pair006_drop(st, i);
+        } else if ((gone && x->ifname[0] && strcmp(gone, x->ifname) == 0) ||
+                   (k->kind == KLOG_NIC_REMOVE && k->dev[0] && strcmp(k->dev, x->dev) == 0)) {
+            pair006_drop(st, i); /* removed before a master took it */
         } else {
             i++;
         }
     }
-    uint8_t mac[6];
-    if (!ck_nic_mac(o, mac) || !view_is_standby_mac(c, o->host, mac) || !master_registered(c))
-        return;
-    const struct view_if *f = view_if(c, k->ifname);
-    if (f && f->role == OBS_ROLE_PRIMARY && f->registered) {
-        mon_pass(m); /* registered just before (the usual order) */
+    if (k->kind == KLOG_FO_MASTER_REGISTERED) {
+        for (unsigned i = 0; i < st->n; i++) {
+            if (st->nic[i].watched ||
+                !view_is_standby_mac(c, st->nic[i].line.host, st->nic[i].mac))
+                continue;
+            st->nic[i].watched = true;
+            st->nic[i].deadline = now + CK_PROMPT;
+            st->nic[i].deadline_t = o->t + CK_PROMPT;
+            ck_keep(&st->nic[i].master, o);
+        }
         return;
     }
+    uint8_t mac[6];
+    if (!pair006_nic_line(o, mac))
+        return;
+    /* a NIC with another MAC is kept too: its standby may be added later */
+    bool standby_mac = view_is_standby_mac(c, o->host, mac);
+    if (k->ifname[0]) {
+        const struct view_if *f = view_if(c, k->ifname);
+        if (f && f->role == OBS_ROLE_PRIMARY && f->registered) {
+            if (standby_mac)
+                mon_pass(m); /* registered just before (the usual order) */
+            return;
+        }
+    }
     for (unsigned i = 0; i < st->n; i++)
-        if (strcmp(st->ifname[i], k->ifname) == 0)
+        if ((k->dev[0] && strcmp(st->nic[i].dev, k->dev) == 0) ||
+            (k->ifname[0] && strcmp(st->nic[i].ifname, k->ifname) == 0))
             return;
     if (st->n == PAIR_MAX)
         return;
-    sim_strlcpy(st->ifname[st->n], k->ifname, sizeof(st->ifname[0]));
-    st->up[st->n] = now;
-    ck_keep(&st->line[st->n], o);
-    st->n++;
+    struct pair006_nic *x = &st->nic[st->n++];
+    memset(x, 0, sizeof(*x));
+    sim_strlcpy(x->dev, k->dev, sizeof(x->dev));
+    sim_strlcpy(x->ifname, k->ifname, sizeof(x->ifname));
+    memcpy(x->mac, mac, 6);
+    ck_keep(&x->line, o);
+    x->watched = standby_mac && master_registered(c);
+    x->deadline = now + CK_PROMPT;
+    x->deadline_t = o->t + CK_PROMPT;
 }
 
 static void pair006_end(struct mon *m)
 {
     struct pair006 *st = m->st;
     for (unsigned i = 0; i < st->n; i++)
-        mon_unsure(m, "the console ends within 1 s of %s's MAC line", st->ifname[i]);
+        if (st->nic[i].watched &&
+            ck_covered_t(m->c, st->nic[i].line.host, SPEC_SRC_CONSOLE, st->nic[i].deadline_t, 0))
+            pair006_judge(m, &st->nic[i]);
+        else if (st->nic[i].watched)
+            mon_unsure(m, "the console ends within 1 s of %s's MAC line or its master's "
+                          "registration",
+                       st->nic[i].ifname[0] ? st->nic[i].ifname : st->nic[i].dev);
 }
 
 const struct monitor_def mon_PAIR_006 = {

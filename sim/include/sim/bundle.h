@@ -157,6 +157,9 @@ struct bundle {
     bool qtest[OBS_NHOSTS];     /* QEMU ran under qtest (no guest OS) */
     bool epoch_set;
     sim_time epoch;             /* simulated: wall-clock ns of the scenario's t = 0 */
+    bool end_set;
+    sim_time end;               /* the run's end (wall-clock ns): a complete
+                                   bundle's files cover the time until then */
     bool host_skew_set;
     sim_time host_skew;         /* bound of the offset between the hosts' clocks */
     sim_time start[OBS_NHOSTS]; /* first QMP line per host (time of unstamped stderr lines) */

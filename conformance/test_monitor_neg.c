@@ -14,6 +14,18 @@
 #define STANDBY_TX(T) FRAME4(T, "S", "standby0", "standby", "7")
 
 /* No primary names standby0 (FINDINGS f: the standby alone). */
+#define NOT_FOUND(T) T " S err qemu-system-x86_64: warning: Primary device not found\n"
+#define HINT(T)                                                                               \
+    T " S err Virtio-net failover will not work. Make sure primary device has parameter "    \
+      "failover_pair_id=standby0\n"
+
+/* primary0 came before its standby: QEMU created it at once (H-18). */
+static void not_hidden(struct check_ctx *ctx)
+{
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        ctx->host[h].dev[1].hideable = false;
+}
+
 static void standby_only(struct check_ctx *ctx)
 {
     for (int h = 0; h < OBS_NHOSTS; h++)
@@ -115,6 +127,19 @@ static const struct tf_case cases[] = {
       "3 S frame guest standby out 52:54:00:aa:bb:cc 00:00:00:00:00:00 0800 7\n" },
     { "NEG-008", CHECK_NA, "frames of the primary only", NULL,
       FRAME4("3", "S", "primary0", "primary", "7") },
+
+    /* NEG-009 */
+    { "NEG-009", CHECK_PASS, "the warning for a standby without primary", standby_only,
+      G_SESSIONS NEG("2.838", "S") NOT_FOUND("2.838") HINT("2.838") },
+    { "NEG-009", CHECK_FAIL, "the warning although the primary exists", not_hidden,
+      G_SESSIONS NEG("2.838", "S") NOT_FOUND("2.838") HINT("2.838") },
+    { "NEG-009", CHECK_FAIL, "the warning without its hint", not_hidden,
+      G_SESSIONS NEG("2.838", "S") NOT_FOUND("2.838") },
+    { "NEG-009", CHECK_PASS, "the hidden primary's options were dropped", NULL,
+      G_SESSIONS NEG("2.838", "S") NOT_FOUND("2.838") HINT("2.838") },
+    { "NEG-009", CHECK_INCONCLUSIVE, "no negotiation explains it", NULL,
+      G_SESSIONS NOT_FOUND("1") HINT("1") },
+    { "NEG-009", CHECK_NA, "no warning", NULL, G_SESSIONS G_BOOT },
 };
 
 static void neg_001(void **state)
@@ -173,10 +198,17 @@ static void neg_008(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-008");
 }
 
+static void neg_009(void **state)
+{
+    (void)state;
+    EVIDENCE(NEG-009, H-21, H-22);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-009");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(neg_001), cmocka_unit_test(neg_002), cmocka_unit_test(neg_003),
     cmocka_unit_test(neg_004), cmocka_unit_test(neg_005), cmocka_unit_test(neg_006),
-    cmocka_unit_test(neg_007), cmocka_unit_test(neg_008),
+    cmocka_unit_test(neg_007), cmocka_unit_test(neg_008), cmocka_unit_test(neg_009),
 };
 
 FO_MAIN("monitor_neg", tests)

@@ -504,3 +504,142 @@ static void neg008_obs(struct mon *m, const struct obs *o) /* IMP: NEG-008 */
 }
 
 const struct monitor_def mon_NEG_008 = { .kinds = K_FRAME, .obs = neg008_obs };
+
+/* ---- NEG-009: no "Primary device not found" while the primary exists ----------------------- */
+
+struct neg009 {
+    /* per host and standby (view index): did a primary of it exist at its
+     * latest negotiation?  0 none seen, 1 no, 2 yes */
+    uint8_t at_neg[OBS_NHOSTS][VIEW_MAX_DEVS];
+    struct ck_rec neg[OBS_NHOSTS][VIEW_MAX_DEVS];
+    struct ck_rec warn[OBS_NHOSTS]; /* a warning waiting for its hint line */
+    /* a warning (with its standby, "" when not named) waiting until the
+     * stream is clearly past it: a negotiation in the same instant may be
+     * merged after it */
+    struct ck_rec judge[OBS_NHOSTS];
+    char sid[OBS_NHOSTS][CHECK_ID_LEN];
+};
+
+/* Does a primary of standby sid certainly exist as a device?  One QEMU
+ * created at once (it came before its standby, H-18) and has not deleted.
+ * A hidden primary's stored options may have been dropped (H-22: a failed
+ * creation, a standby deleted), so it does not count. */
+static bool primary_of_exists(struct check *c, enum obs_host h, const char *sid)
+{
+    const struct view_host *vh = &c->view.host[h];
+    for (unsigned k = 0; k < vh->ndev; k++) {
+        const struct view_dev *d = &vh->dev[k];
+        if (d->role == OBS_ROLE_PRIMARY && (d->configured || d->added) && !d->deleted &&
+            !d->hideable && strcmp(d->pair, sid) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Judge the warning of host h about standby sid ("": not named). */
+static void neg009_judge(struct mon *m, enum obs_host h, const char *sid)
+{
+    struct neg009 *st = m->st;
+    if (!sid[0])
+        sid = NULL;
+    struct check *c = m->c;
+    const struct view_host *vh = &c->view.host[h];
+    int k = -1;
+    if (sid) {
+        const struct view_dev *s = view_dev(c, h, sid);
+        k = s ? (int)(s - vh->dev) : -1;
+    } else { /* not named: the only standby negotiated so far */
+        for (unsigned i = 0; i < vh->ndev && i < VIEW_MAX_DEVS; i++)
+            if (st->at_neg[h][i])
+                k = k == -1 ? (int)i : -2;
+    }
+    if (k >= 0 && st->at_neg[h][k] && ck_order(c, &st->judge[h], &st->neg[h][k]) < 0)
+        k = -1; /* its negotiation came clearly later: not the one */
+    if (k < 0 || !st->at_neg[h][k]) {
+        mon_unsure(m, "a \"Primary device not found\" warning on the %s that no negotiation "
+                      "of a known standby explains",
+                   obs_host_name(h));
+    } else if (st->at_neg[h][k] == 2) {
+        mon_fail_rec(m, &st->judge[h],
+                     "QEMU warns \"Primary device not found\" only when no primary names the "
+                     "standby; a primary of '%s' existed when it negotiated (failover_add_primary "
+                     "returns at once: H-21)",
+                     vh->dev[k].id);
+        mon_cite(m, &st->neg[h][k]);
+    } else {
+        mon_pass(m);
+    }
+    st->judge[h].valid = false;
+}
+
+/* The warning (and its standby) is complete: judge it once the stream is
+ * past it. */
+static void neg009_ready(struct neg009 *st, enum obs_host h, const char *sid)
+{
+    st->judge[h] = st->warn[h];
+    sim_strlcpy(st->sid[h], sid, sizeof(st->sid[h]));
+    st->warn[h].valid = false;
+}
+
+static void neg009_obs(struct mon *m, const struct obs *o) /* IMP: NEG-009 */
+{
+    struct neg009 *st = m->st;
+    struct check *c = m->c;
+    enum obs_host h = o->host;
+    for (int x = 0; x < OBS_NHOSTS; x++)
+        if (st->judge[x].valid && ck_order_cur(c, &st->judge[x]) < 0)
+            neg009_judge(m, (enum obs_host)x, st->sid[x]);
+    if (!ck_has(c, h, SPEC_SRC_CONFIG))
+        return;
+    if (ck_is_event(o, "FAILOVER_NEGOTIATED")) {
+        const struct view_host *vh = &c->view.host[h];
+        struct view_dev *s = view_dev(c, h, o->u.qmp.device_id);
+        if (!s || s - vh->dev >= VIEW_MAX_DEVS)
+            return;
+        st->at_neg[h][s - vh->dev] = primary_of_exists(c, h, s->id) ? 2 : 1;
+        ck_keep(&st->neg[h][s - vh->dev], o);
+        return;
+    }
+    if (o->kind != OBS_HOSTLOG)
+        return;
+    const char *t = o->u.hostlog.text;
+    if (st->warn[h].valid) {
+        const char *p = o->u.hostlog.continuation ? strstr(t, "failover_pair_id=") : NULL;
+        if (p) {
+            char sid[CHECK_ID_LEN];
+            p += strlen("failover_pair_id=");
+            size_t n = strcspn(p, " \t,");
+            if (n >= sizeof(sid))
+                n = sizeof(sid) - 1;
+            memcpy(sid, p, n);
+            sid[n] = '\0';
+            if (st->judge[h].valid)
+                neg009_judge(m, h, st->sid[h]);
+            neg009_ready(st, h, sid);
+            return;
+        }
+        if (st->judge[h].valid)
+            neg009_judge(m, h, st->sid[h]);
+        neg009_ready(st, h, "");
+    }
+    if (strstr(t, "Primary device not found"))
+        ck_keep(&st->warn[h], o);
+}
+
+static void neg009_end(struct mon *m)
+{
+    struct neg009 *st = m->st;
+    for (int h = 0; h < OBS_NHOSTS; h++) {
+        if (st->judge[h].valid)
+            neg009_judge(m, (enum obs_host)h, st->sid[h]);
+        if (st->warn[h].valid) {
+            neg009_ready(st, (enum obs_host)h, "");
+            neg009_judge(m, (enum obs_host)h, "");
+        }
+    }
+}
+
+const struct monitor_def mon_NEG_009 = {
+    .kinds = K_QMP | K_HOSTLOG, .size = sizeof(struct neg009), .obs = neg009_obs,
+    .end = neg009_end,
+};

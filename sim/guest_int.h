@@ -91,6 +91,8 @@ struct guest {
     bool powered;                 /* power-on happened (guest_boot) */
     bool booted;                  /* the kernel started (after the firmware) */
     bool running;                 /* the VM's CPUs run */
+    bool cold;                    /* the kernel ran before, and the VM has since moved to a
+                                     new QEMU process: see guest_migrate */
     sim_time boot_at;             /* world time of the kernel's clock 0 */
     sim_time stopped_total;       /* world time spent stopped since boot */
     sim_time stopped_at;          /* when the current stop began */

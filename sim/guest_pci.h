@@ -51,10 +51,11 @@ void gpci_sync(struct guest *g, gpci_done_fn done, void *ctx);
  * Hot-add (pciehp_configure_device, acpiphp enable_slot): scan function 0..7
  * of slot 0 on `bus`, print the enumeration lines, assign resources (with
  * the bridge lines of `port` when given: native hotplug prints them, ACPI
- * does not), then bind drivers.  done: 0, -EEXIST (function 0 already
- * there) or -ENODEV (nothing new found).
+ * does not), then, `extra` later than the PCI core's own time (what the
+ * hotplug driver does in between), bind drivers.  done: 0, -EEXIST
+ * (function 0 already there) or -ENODEV (nothing new found).
  */
-void gpci_scan_bus(struct guest *g, uint8_t bus, const struct hw_pci_addr *port,
+void gpci_scan_bus(struct guest *g, uint8_t bus, const struct hw_pci_addr *port, sim_time extra,
                    gpci_done_fn done, void *ctx);
 
 /* Hot-remove every function on `bus`, last first (pci_stop_and_remove_bus_device).

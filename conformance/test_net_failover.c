@@ -463,7 +463,7 @@ static void test_tx_per_packet(void **state)
 static void test_tx_queue_folding(void **state)
 {
     (void)state;
-    EVIDENCE(G-44);
+    EVIDENCE(G-44, L6.4);
     struct gfix *x = gfix_new(0);
     gfix_standby(x, 0, MAC_A);
     struct fake_dev *vf = gfix_vf(x, "0000:02:00.0", MAC_A, false);
@@ -560,7 +560,7 @@ static void test_unplug_window(void **state)
 static void test_master_open_close(void **state)
 {
     (void)state;
-    EVIDENCE(G-41, G-42);
+    EVIDENCE(G-41, G-42, L6.3);
     struct gfix *x = gfix_new(0);
     struct fake_dev *s = gfix_standby(x, 0, MAC_A);
     struct gnetdev *m = gfix_dev(x, "eth0");

@@ -346,7 +346,7 @@ static void surprise_removal(void **state)
 static void card_gone_while_blinkingon(void **state)
 {
     (void)state;
-    EVIDENCE(G-70);
+    EVIDENCE(G-70, L6.12);
     /* bug 12: the card is pulled during the power-on blink.  With a button
      * only ABP and DLLSC interrupt, so nobody notices until the 5 s work
      * synthesizes a presence change: 6.1 then returns to OFF with PI off;
@@ -378,7 +378,7 @@ static void card_gone_while_blinkingon(void **state)
 static void disable_wins_over_presence(void **state)
 {
     (void)state;
-    EVIDENCE(G-61);
+    EVIDENCE(G-61, L6.16);
     /* a slow guest (eject-delay): a sysfs disable and a presence change wait
      * in the same batch; only the disable is handled (safe removal, no
      * "Card not present"), and its presence bits are dropped */
@@ -403,7 +403,7 @@ static void disable_wins_over_presence(void **state)
 static void power_fault(void **state)
 {
     (void)state;
-    EVIDENCE(G-59, G-63);
+    EVIDENCE(G-59, G-63, L6.14b);
     struct fslot *s = plugged(0, NULL);
     fs_run(s, SIM_S(1));
     s->sticky_pfd = true;
@@ -426,7 +426,7 @@ static void power_fault(void **state)
 static void sticky_fault_livelocks_old_kernels(void **state)
 {
     (void)state;
-    EVIDENCE(G-59);
+    EVIDENCE(G-59, L6.14b);
     /* 5.10: PFD is latched only by the thread, so the MSI re-read loop of
      * the hard handler spins on a fault that re-asserts (bug 14b) */
     struct fslot *s = plugged(0, "kernel 5.10\n");
@@ -461,7 +461,7 @@ static void isr_ignores_when_disabled(void **state)
 static void msi_reread_catches_racing_event(void **state)
 {
     (void)state;
-    EVIDENCE(G-59);
+    EVIDENCE(G-59, L6.14);
     /* an event set between the handler's read and its clear sends no new
      * MSI (the bits are not all zero); 6.1 re-reads and handles it, 5.4
      * loses it (bug 14) */
@@ -680,7 +680,7 @@ static void already_disabled(void **state)
 static void power_off_link_change_dropped(void **state)
 {
     (void)state;
-    EVIDENCE(G-80);
+    EVIDENCE(G-80, L6.13);
     /* bug 13: the power-off drops the link (DLLSC) while the card stays;
      * 6.1 discards it after the 1 s wait, 5.10 powers the slot back on */
     const char *knobs[] = { NULL, "kernel 5.10\n" };

@@ -120,7 +120,7 @@ static int parse_line(char *line, const char *path, unsigned ln, struct corrupti
         return sim_errf(err, "%s:%u:%u: move-frames moves every frame: no @N", path, ln, col[2]);
     if (op < 0)
         return sim_errf(err, "%s:%u:%u: unknown operation '%s' (drop, dup, swap, retime, "
-                             "truncate, edit or move-frames)",
+                             "shift, truncate, edit or move-frames)",
                         path, ln, col[2], w[2]);
     unsigned want = 3 + ops[op].nargs + 2;
     if ((unsigned)n != want)
@@ -134,12 +134,12 @@ static int parse_line(char *line, const char *path, unsigned ln, struct corrupti
     if (!a)
         return sim_errf(err, "%s:%u:%u: '%s' is not a catalog assertion", path, ln, col[n - 1],
                         id);
-    if (op == CORRUPT_RETIME) {
+    if (op == CORRUPT_RETIME || op == CORRUPT_SHIFT) {
         char *end;
         strtod(w[5], &end);
         if (*end || end == w[5])
-            return sim_errf(err, "%s:%u:%u: retime expects seconds such as -2.5, got '%s'", path,
-                            ln, col[5], w[5]);
+            return sim_errf(err, "%s:%u:%u: %s expects seconds such as -2.5, got '%s'", path, ln,
+                            col[5], w[2], w[5]);
     }
     memset(c, 0, sizeof(*c));
     c->name = sim_xstrdup(w[0]);
@@ -473,7 +473,10 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
         l.v[j] = b;
         break;
     }
+    case CORRUPT_SHIFT:
     case CORRUPT_RETIME:
+        for (size_t k = (size_t)i + 1; c->op == CORRUPT_SHIFT && k < l.n; k++)
+            retime(&l.v[k], strtod(c->args[2], NULL)); /* lines without a stamp stay */
         if (retime(&l.v[i], strtod(c->args[2], NULL)) != 0) {
             sim_errf(err, "%s: the line with \"%s\" has no time stamp (corruption %s)", path,
                      c->args[1], c->name);

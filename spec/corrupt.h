@@ -21,6 +21,8 @@
  *   swap FILE TEXT1 TEXT2      exchange what the two lines say, each
  *                              keeping its time stamp (two events reordered)
  *   retime FILE TEXT SECONDS   move the line's stamp by SECONDS (signed)
+ *   shift FILE TEXT SECONDS    move the stamps of the line and of every later
+ *                              line (a source whose clock jumped)
  *   truncate FILE TEXT         cut the file before the line
  *   edit FILE TEXT NEW         replace TEXT by NEW in the line (a wrong value:
  *                              another status, id, MAC or error text)
@@ -45,6 +47,7 @@
     X(DUP, "dup", 2)                                                          \
     X(SWAP, "swap", 3)                                                        \
     X(RETIME, "retime", 3)                                                    \
+    X(SHIFT, "shift", 3)                                                      \
     X(TRUNCATE, "truncate", 2)                                                \
     X(EDIT, "edit", 3)                                                        \
     X(MOVE_FRAMES, "move-frames", 2)

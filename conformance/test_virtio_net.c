@@ -1,0 +1,140 @@
+/*
+ * virtio_net's STANDBY handling (linux-guest.md 2.1, G-01..G-09) against the
+ * host model: the feature the device offers, the driver's policy on it, the
+ * netdev it registers and the failover instance around it.  The device is
+ * QEMU's virtio-net-pci; where QEMU cannot offer what a rule is about (QEMU
+ * always offers VIRTIO_NET_F_MAC and STATUS), the test takes the bit out of
+ * the device's offer before the guest probes, as another hypervisor's
+ * device would.
+ */
+#include "guest_fixture.h"
+
+#include "../sim/gnet_int.h"
+#include "../sim/host_int.h"
+
+#define F(bit) ((uint64_t)1 << (bit))
+
+/* Boot the recorded native setup with the guest knobs given; `drop` is
+ * taken out of the standby's offered features first. */
+static void boot(struct gx *x, const char *knobs, uint64_t drop, sim_time until)
+{
+    char text[4096];
+    snprintf(text, sizeof(text), "%sguest linux\n%send\n", GX_HOSTS_NATIVE, knobs);
+    gx_new(x, text);
+    struct host *h = x->r->w->vms[0].hosts[OBS_SOURCE];
+    struct hw_pcidev *d = qdev_find(h, "standby0");
+    assert_non_null(d);
+    assert_non_null(d->vn);
+    d->vn->host_features &= ~drop;
+    gx_run(x, until);
+}
+
+static size_t events(const struct gx *x, const char *name)
+{
+    return fo_count(&x->cap, OBS_QMP_EVENT, OBS_SOURCE, name, NULL);
+}
+
+/* G-01, linux-guest.md bug 2: STANDBY offered without MAC.  From 6.3 the
+ * driver clears STANDBY with a warning: no FAILOVER_NEGOTIATED, no master,
+ * a plain eth0 with a random MAC.  Before (6.1) it negotiates STANDBY with
+ * a random MAC: a master exists but nothing can pair with it. */
+static void standby_without_mac(void **state)
+{
+    (void)state;
+    EVIDENCE(G-01, G-18, L6.2, H-03);
+    struct gx x;
+    boot(&x, "    kernel 6.3\n", F(HW_VIRTIO_NET_F_MAC), SIM_S(7));
+    assert_true(gx_log(&x, OBS_SOURCE,
+                       "device advertises feature VIRTIO_NET_F_STANDBY but not "
+                       "VIRTIO_NET_F_MAC, disabling standby") >= 0);
+    assert_int_equal(events(&x, "FAILOVER_NEGOTIATED"), 0);
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover master"), 0);
+    assert_true(gx_log(&x, OBS_SOURCE, "Assigned random MAC address") >= 0);
+    gx_free(&x);
+
+    boot(&x, "", F(HW_VIRTIO_NET_F_MAC), SIM_S(7)); /* 6.1: no such check */
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "disabling standby"), 0);
+    assert_int_equal(events(&x, "FAILOVER_NEGOTIATED"), 1);
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover master:eth0 registered"), 1);
+    /* the primary (the pair's MAC) finds no master with that MAC */
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover primary slave"), 0);
+    gx_free(&x);
+
+    /* with the MAC offered (the normal case) 6.3 keeps STANDBY */
+    boot(&x, "    kernel 6.3\n", 0, SIM_S(7));
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "disabling standby"), 0);
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover primary slave:eth2 registered"), 1);
+    gx_free(&x);
+}
+
+/* G-04, G-05: with STANDBY the virtio netdev's phys_port_name is "sby" and
+ * a MAC change on it fails with EOPNOTSUPP; without STANDBY the name query
+ * fails and the MAC change works. */
+static void standby_port_name_and_mac(void **state)
+{
+    (void)state;
+    EVIDENCE(G-04, G-05, G-14);
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
+    struct gx x;
+    boot(&x, "", 0, SIM_S(7));
+    struct gnet *n = gnet_of(gx_guest(&x));
+    struct gnetdev *sby = gnetdev_by_name(n, "eth1"), *master = gnetdev_by_name(n, "eth0");
+    assert_non_null(sby);
+    assert_non_null(master);
+    assert_non_null(sby->ops->phys_port_name);
+    char name[16] = "";
+    assert_int_equal(sby->ops->phys_port_name(sby, name, sizeof(name)), 0);
+    assert_string_equal(name, "sby");
+    assert_int_equal(gnetdev_set_mac(sby, other), -GNET_EOPNOTSUPP);
+    assert_int_not_equal(gnetdev_set_mac(master, other), 0); /* G-14 */
+    gx_free(&x);
+
+    boot(&x, "    standby refuse\n", 0, SIM_S(7));
+    n = gnet_of(gx_guest(&x));
+    struct gnetdev *plain = gnetdev_by_name(n, "eth0");
+    assert_non_null(plain);
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover master"), 0);
+    assert_int_not_equal(plain->ops->phys_port_name(plain, name, sizeof(name)), 0);
+    assert_int_equal(gnetdev_set_mac(plain, other), 0);
+    assert_memory_equal(plain->dev_addr, other, 6);
+    gx_free(&x);
+}
+
+/* G-06, G-07: with VIRTIO_NET_F_STATUS the standby's carrier follows the
+ * LINK_UP bit (set_link); without it the carrier is assumed on and a
+ * set_link changes nothing the guest sees. */
+static void carrier_from_status(void **state)
+{
+    (void)state;
+    EVIDENCE(G-06, G-07, G-37);
+    struct gx x;
+    boot(&x, "", 0, SIM_S(6));
+    struct gnet *n = gnet_of(gx_guest(&x));
+    struct gnetdev *sby = gnetdev_by_name(n, "eth1");
+    assert_true(sby->carrier);
+    host_qmp(x.r->w->vms[0].hosts[OBS_SOURCE],
+             "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"standby0\", \"up\": false}}",
+             NULL);
+    gx_run(&x, SIM_S(7));
+    assert_false(sby->carrier);
+    gx_free(&x);
+
+    boot(&x, "", F(HW_VIRTIO_NET_F_STATUS), SIM_S(6));
+    n = gnet_of(gx_guest(&x));
+    sby = gnetdev_by_name(n, "eth1");
+    assert_true(sby->carrier); /* assumed on */
+    host_qmp(x.r->w->vms[0].hosts[OBS_SOURCE],
+             "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"standby0\", \"up\": false}}",
+             NULL);
+    gx_run(&x, SIM_S(7));
+    assert_true(sby->carrier);
+    gx_free(&x);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(standby_without_mac),
+    cmocka_unit_test(standby_port_name_and_mac),
+    cmocka_unit_test(carrier_from_status),
+};
+
+FO_MAIN("virtio_net", tests)

@@ -22,7 +22,7 @@ void cmd_check_usage(FILE *out)
             "                   [--source-guest FILE] [--target-guest FILE]\n"
             "                   [--source-stderr FILE] [--target-stderr FILE]\n"
             "                   [--pcap HOST:DEVICE=FILE]... [--report text|tap|junit]\n"
-            "                   [--output FILE] [--timeline]\n"
+            "                   [--output FILE] [--timeline] [--blackout SECONDS]\n"
             "       fosim check [--shard K/N] [--report text|tap|junit] [--output FILE]\n"
             "                   BUNDLE_DIR BUNDLE_DIR...\n\n"
             "Check the artifacts of a failover run against the assertion catalog.\n"
@@ -36,6 +36,8 @@ void cmd_check_usage(FILE *out)
             "  --report FORMAT          text (default), tap (TAP 14) or junit (JUnit XML)\n"
             "  --output FILE            write the report there instead of standard output\n"
             "  --timeline               also print the merged observation stream\n"
+            "  --blackout SECONDS       the longest traffic gap DP-004 accepts during a\n"
+            "                           migration (default 2; one bundle only)\n"
             "  --shard K/N              with several bundles: check only shard K of N, a\n"
             "                           contiguous block of the list (doc/sharding.md);\n"
             "                           fosim merge-reports joins the shards' reports\n\n"
@@ -51,6 +53,7 @@ void cmd_check_usage(FILE *out)
 struct check_opts {
     const char *dir;
     bool timeline;
+    sim_time blackout;  /* DP-004's bound; 0: the default */
     const char *report;
     const char *output;
 };
@@ -132,6 +135,8 @@ static int check_bundle(struct bundle *b, const struct check_opts *opt, enum che
     if (!ctx)
         return cli_bad("out of memory");
     check_ctx_from_bundle(ctx, b, opt->dir ? opt->dir : "files");
+    if (opt->blackout)
+        ctx->blackout_bound = opt->blackout;
     struct check *chk = check_new(ctx);
     free(ctx);
     struct printer *pr = opt->timeline ? calloc(1, sizeof(*pr)) : NULL;
@@ -216,6 +221,17 @@ int cmd_check(int argc, char **argv)
         } else if (strcmp(a, "--timeline") == 0) {
             opt.timeline = true;
             continue;
+        } else if (strcmp(a, "--blackout") == 0) {
+            char *end = NULL;
+            double sec = v ? strtod(v, &end) : 0;
+            if (!v || end == v || *end || !(sec > 0 && sec <= 3600)) {
+                free(dirs);
+                bundle_free(files);
+                return cli_bad("--blackout expects seconds, more than 0 and at most 3600 "
+                               "(got %s)", v ? v : "nothing");
+            }
+            opt.blackout = (sim_time)(sec * 1e9 + 0.5);
+            r = 0;
         } else if (strcmp(a, "--shard") == 0) { /* campaigns: cli/check_campaign.c */
             struct sim_err e = { "" };
             if (!v || shard_parse(v, "--shard", &shard, &e) != 0) {
@@ -243,9 +259,9 @@ int cmd_check(int argc, char **argv)
         i++;
     }
     if (ndirs > 1 || sharded) { /* a campaign */
-        if (any_file || opt.timeline) {
+        if (any_file || opt.timeline || opt.blackout) {
             cli_bad("a campaign (several bundles or --shard) takes bundle directories only, "
-                    "without --timeline or files one by one");
+                    "without --timeline, --blackout or files one by one");
             goto out_files;
         }
         if (ndirs == 0) {

@@ -35,18 +35,21 @@ static void e1000e_probe_lines(void **state)
     sim_time phc = gx_uptime(&x, gx_log(&x, OBS_SOURCE, lines[4]));
     sim_time reg = gx_uptime(&x, gx_log(&x, OBS_SOURCE, lines[5]));
     sim_time up = gx_uptime(&x, gx_log(&x, OBS_SOURCE, lines[9]));
-    assert_true(itr - en >= SIM_MS(5) && itr - en <= SIM_MS(30));
-    assert_true(phc - itr >= SIM_MS(50) && phc - itr <= SIM_MS(105));
-    assert_true(reg - phc >= SIM_MS(55) && reg - phc <= SIM_MS(170));
+    /* at boot (recorded 3.4-13.7, 46.6-65.1 and 118-168 ms; see nic.c) */
+    assert_true(itr - en >= SIM_US(3400) && itr - en <= SIM_US(7400));
+    assert_true(phc - itr >= SIM_MS(47) && phc - itr <= SIM_MS(65));
+    assert_true(reg - phc >= SIM_MS(118) && reg - phc <= SIM_MS(142));
     /* the link: ~2 s after open, on a whole second of jiffies */
     assert_true(up - reg >= SIM_MS(1700) && up - reg <= SIM_MS(3100));
     struct kclock *k = glinux_clock(gx_guest(&x));
     uint64_t j = kclock_jiffies(k, up);
-    assert_true(j % KCLOCK_HZ < 8); /* round_jiffies, then the wheel's 8-jiffy bucket */
+    /* round_jiffies, the wheel's 8-jiffy bucket, then 5-45 ms of the task */
+    assert_true(j % KCLOCK_HZ >= 1 && j % KCLOCK_HZ < 8 + 12);
     gx_free(&x);
 }
 
-/* set_link off/on: the link-change interrupt runs the watchdog at the next tick. */
+/* set_link off/on: the link-change interrupt runs the watchdog at the next
+ * tick, its task reports 5-45 ms later. */
 static void link_follows_set_link(void **state)
 {
     (void)state;
@@ -57,10 +60,11 @@ static void link_follows_set_link(void **state)
     gx_run(&x, SIM_S(12));
     long down = gx_log(&x, OBS_SOURCE, "e1000e 0000:02:00.0 eth2: NIC Link is Down");
     assert_true(down >= 0);
-    assert_true(gx_time(&x, down) >= SIM_S(7) && gx_time(&x, down) <= SIM_S(7) + SIM_MS(8));
+    assert_true(gx_time(&x, down) >= SIM_S(7) + SIM_MS(5) &&
+                gx_time(&x, down) <= SIM_S(7) + SIM_MS(53));
     long up = gx_find(&x, (size_t)down, OBS_SOURCE, "e1000e 0000:02:00.0 eth2: NIC Link is Up");
     assert_true(up >= 0);
-    assert_true(gx_time(&x, up) >= SIM_S(9) && gx_time(&x, up) <= SIM_S(9) + SIM_MS(8));
+    assert_true(gx_time(&x, up) >= SIM_S(9) + SIM_MS(5) && gx_time(&x, up) <= SIM_S(9) + SIM_MS(53));
     gx_free(&x);
 }
 

@@ -12,8 +12,9 @@
  * rounds to whole seconds of jiffies, which is why "NIC Link is Up" lines
  * share the same fraction of a second within one boot.
  *
- * The phase between uptime and jiffies differs per boot; it is drawn from
- * the guest's random stream, so it is reproducible per seed.
+ * The phase between uptime and jiffies is set early in the kernel's boot.
+ * It is not spread evenly: the recorded boots of one guest fall into two
+ * phases (kclock.c), and it is drawn from those, reproducibly per seed.
  */
 #ifndef SIM_KCLOCK_H
 #define SIM_KCLOCK_H

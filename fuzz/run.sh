@@ -10,7 +10,8 @@
 # FUZZ_BUILD/seeds/NAME, with fuzz/NAME.dict when there is one.  A crash,
 # leak, timeout or out-of-memory input is written to FUZZ_BUILD/findings/NAME/
 # and makes the script exit 1; turn it into a regression test by storing it
-# under fuzz/regressions/NAME/ once fixed.  stdin is /dev/null so a scenario
+# under fuzz/regressions/NAME/ once fixed.  FUZZ_RUNS=N stops a target after N
+# executions (whichever comes first, that or SECONDS).  stdin is /dev/null so a scenario
 # that includes /dev/stdin cannot block.
 #
 # The summary line per target (also appended to FUZZ_BUILD/fuzz-summary.log):
@@ -44,17 +45,21 @@ for t in $targets; do
     # -timeout: one input taking longer than 10 s is a hang;
     # -rss_limit_mb/-malloc_limit_mb: an input needing more memory is a finding.
     # shellcheck disable=SC2086
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    start=$(date +%s)
+    runs=
+    [ -n "${FUZZ_RUNS:-}" ] && runs=-runs=$FUZZ_RUNS
+    "$bin" -max_total_time="$secs" $runs -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -print_final_stats=1 -artifact_prefix="$findings/" $dict $opts \
         "$corpus" "$seeds" </dev/null >"$log" 2>&1
     rc=$?
+    elapsed=$(($(date +%s) - start))
     after=$(ls "$findings" | wc -l)
     execs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$log" | tail -n 1)
     # the last progress line carries cov: and ft:
     cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
     ft=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
     ncorpus=$(ls "$corpus" | wc -l)
-    line="FUZZ $t execs=${execs:-0} seconds=$secs cov=${cov:-?} ft=${ft:-?} corpus=$ncorpus findings=$((after - before))"
+    line="FUZZ $t execs=${execs:-0} seconds=$elapsed cov=${cov:-?} ft=${ft:-?} corpus=$ncorpus findings=$((after - before))"
     echo "$line"
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $line" >>"$fb/fuzz-summary.log"
     if [ "$rc" -ne 0 ] || [ "$after" -ne "$before" ]; then

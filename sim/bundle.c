@@ -97,10 +97,38 @@ const char *bundle_source_name(enum bundle_source s)
 
 /* ---- Construction ------------------------------------------------------------ */
 
+/*
+ * Allocation: bundles are untrusted input, so running out of memory while
+ * reading one is an error ("out of memory"), never an abort (sim/err.h).
+ * The helpers below return NULL; where a void helper fails (note,
+ * infer_dev), b->oom is set and bundle_prepare reports it.
+ */
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static struct bundle *bundle_alloc(void)
+{
+    struct bundle *b = calloc(1, sizeof(*b));
+    if (b)
+        b->complete = true;
+    return b;
+}
+
 struct bundle *bundle_new(void)
 {
-    struct bundle *b = sim_xcalloc(1, sizeof(*b));
-    b->complete = true;
+    struct bundle *b = bundle_alloc();
+    if (!b) { /* the command line's empty bundle: nothing read yet */
+        fputs("fosim: out of memory\n", stderr);
+        abort();
+    }
     return b;
 }
 
@@ -112,21 +140,36 @@ static void note(struct bundle *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    b->notes = sim_xrealloc(b->notes, (b->nnotes + 1) * sizeof(*b->notes));
-    b->notes[b->nnotes++] = sim_xstrdup(buf);
+    char **notes = realloc(b->notes, (b->nnotes + 1) * sizeof(*b->notes));
+    if (notes)
+        b->notes = notes;
+    char *s = notes ? dup_or_null(buf) : NULL;
+    if (!s) {
+        b->oom = true;
+        return;
+    }
+    b->notes[b->nnotes++] = s;
 }
 
+/* A new zeroed file entry, or NULL when memory ran out. */
 static struct bundle_file *add_file(struct bundle *b)
 {
-    b->files = sim_xrealloc(b->files, (b->nfiles + 1) * sizeof(*b->files));
+    struct bundle_file *files = realloc(b->files, (b->nfiles + 1) * sizeof(*b->files));
+    if (!files)
+        return NULL;
+    b->files = files;
     struct bundle_file *f = &b->files[b->nfiles++];
     memset(f, 0, sizeof(*f));
     return f;
 }
 
+/* A new zeroed device entry, or NULL when memory ran out. */
 static struct bundle_device *add_dev(struct bundle *b)
 {
-    b->devs = sim_xrealloc(b->devs, (b->ndevs + 1) * sizeof(*b->devs));
+    struct bundle_device *devs = realloc(b->devs, (b->ndevs + 1) * sizeof(*b->devs));
+    if (!devs)
+        return NULL;
+    b->devs = devs;
     struct bundle_device *d = &b->devs[b->ndevs++];
     memset(d, 0, sizeof(*d));
     return d;
@@ -180,11 +223,15 @@ int bundle_add(struct bundle *b, enum bundle_kind kind, enum obs_host host, cons
     if (check_readable(path, bundle_kind_name(kind), err) != 0)
         return -1;
     struct bundle_file *f = add_file(b);
-    f->name = sim_xstrdup(path);
-    f->path = sim_xstrdup(path);
+    if (!f)
+        return sim_errf(err, "%s: out of memory", path);
+    f->name = dup_or_null(path);
+    f->path = dup_or_null(path);
     f->kind = kind;
     f->host = host;
-    f->point = point ? sim_xstrdup(point) : NULL;
+    f->point = dup_or_null(point);
+    if (!f->name || !f->path || (point && !f->point))
+        return sim_errf(err, "%s: out of memory", path);
     return 0;
 }
 
@@ -401,7 +448,9 @@ static int parse_file(struct mctx *m, struct bundle *b, const json_t *o, size_t 
                        obs_host_name(host), point ? " at " : "", point ? point : "");
     }
     size_t n = strlen(b->dir) + strlen(path) + 2;
-    char *full = sim_xmalloc(n);
+    char *full = malloc(n);
+    if (!full)
+        return bad(m, where, "out of memory");
     snprintf(full, n, "%s/%s", b->dir, path);
     if (check_readable(full, "a file the manifest names", m->err) != 0) {
         sim_err_prefix(m->err, "%s: %s", m->file, where);
@@ -409,11 +458,17 @@ static int parse_file(struct mctx *m, struct bundle *b, const json_t *o, size_t 
         return -1;
     }
     struct bundle_file *f = add_file(b);
-    f->name = sim_xstrdup(path);
+    if (!f) {
+        free(full);
+        return bad(m, where, "out of memory");
+    }
+    f->name = dup_or_null(path);
     f->path = full;
     f->kind = k;
     f->host = host;
-    f->point = k == BUNDLE_PCAP ? sim_xstrdup(point) : NULL;
+    f->point = k == BUNDLE_PCAP ? dup_or_null(point) : NULL;
+    if (!f->name || (k == BUNDLE_PCAP && !f->point))
+        return bad(m, where, "out of memory");
     const json_t *v;
     if ((v = json_object_get(o, "clock")) != NULL && parse_clock(m, v, where, f) != 0)
         return -1;
@@ -461,12 +516,16 @@ static int parse_device(struct mctx *m, struct bundle *b, const json_t *o, size_
     if (mac && bundle_mac_parse(mac, mb) != 0)
         return bad(m, where, "\"mac\" must look like 52:54:00:11:11:11, found \"%s\"", mac);
     struct bundle_device *d = add_dev(b);
-    d->id = sim_xstrdup(id);
+    if (!d)
+        return bad(m, where, "out of memory");
+    d->id = dup_or_null(id);
     d->host = host;
     d->role = r;
-    d->pair = pair ? sim_xstrdup(pair) : NULL;
+    d->pair = dup_or_null(pair);
     d->has_mac = mac != NULL;
-    d->netdev = netdev ? sim_xstrdup(netdev) : NULL;
+    d->netdev = dup_or_null(netdev);
+    if (!d->id || (pair && !d->pair) || (netdev && !d->netdev))
+        return bad(m, where, "out of memory");
     d->hideable = json_is_true(hv);
     d->added = json_is_true(av);
     if (mac)
@@ -648,7 +707,9 @@ int bundle_open(const char *dir, struct bundle **out, struct sim_err *err)
         return sim_errf(err, "%s: not a directory (a bundle is a directory with %s)", dir,
                         BUNDLE_MANIFEST);
     size_t n = strlen(dir) + sizeof(BUNDLE_MANIFEST) + 1;
-    char *mpath = sim_xmalloc(n);
+    char *mpath = malloc(n);
+    if (!mpath)
+        return sim_errf(err, "%s: out of memory", dir);
     snprintf(mpath, n, "%s/%s", dir, BUNDLE_MANIFEST);
     if (stat(mpath, &st) != 0) {
         sim_errf(err,
@@ -679,8 +740,15 @@ int bundle_open(const char *dir, struct bundle **out, struct sim_err *err)
         free(mpath);
         return -1;
     }
-    struct bundle *b = bundle_new();
-    b->dir = sim_xstrdup(dir);
+    struct bundle *b = bundle_alloc();
+    if (b)
+        b->dir = dup_or_null(dir);
+    if (!b || !b->dir) {
+        bundle_free(b);
+        json_decref(root);
+        free(mpath);
+        return sim_errf(err, "%s: out of memory", dir);
+    }
     b->has_manifest = true;
     struct mctx m = { .file = mpath, .err = err };
     int rc = parse_manifest(&m, b, root);
@@ -696,52 +764,59 @@ int bundle_open(const char *dir, struct bundle **out, struct sim_err *err)
 
 /* ---- Writing the manifest ------------------------------------------------------- */
 
+/* The manifest as JSON, or NULL when memory ran out (every insertion is
+ * checked: a manifest missing a file or a clock must never be written). */
 static json_t *manifest_json(const struct bundle *b)
 {
+    bool ok = true;
+#define SET(o, k, v) (ok &= json_object_set_new((o), (k), (v)) == 0)
+#define APPEND(a, v) (ok &= json_array_append_new((a), (v)) == 0)
     json_t *root = json_object();
-    json_object_set_new(root, "format", json_string(BUNDLE_FORMAT));
-    json_object_set_new(root, "format_version", json_integer(BUNDLE_FORMAT_VERSION));
-    json_object_set_new(root, "generator",
-                        json_pack("{s:s, s:s}", "name", b->generator, "version", b->version));
+    if (!root)
+        return NULL;
+    SET(root, "format", json_string(BUNDLE_FORMAT));
+    SET(root, "format_version", json_integer(BUNDLE_FORMAT_VERSION));
+    SET(root, "generator",
+        json_pack("{s:s, s:s}", "name", b->generator, "version", b->version));
     if (b->scenario[0])
-        json_object_set_new(root, "scenario", json_string(b->scenario));
+        SET(root, "scenario", json_string(b->scenario));
     if (b->seed_set)
-        json_object_set_new(root, "seed", json_integer((json_int_t)b->seed));
+        SET(root, "seed", json_integer((json_int_t)b->seed));
     if (b->provenance)
-        json_object_set(root, "provenance", b->provenance);
-    json_object_set_new(root, "complete", json_boolean(b->complete));
+        ok &= json_object_set(root, "provenance", b->provenance) == 0;
+    SET(root, "complete", json_boolean(b->complete));
     if (b->guest_mac_set) {
         char mac[18];
         bundle_mac_format(mac, b->guest_mac);
-        json_object_set_new(root, "guest_mac", json_string(mac));
+        SET(root, "guest_mac", json_string(mac));
     }
     if (b->epoch_set)
-        json_object_set_new(root, "epoch_ns", json_integer((json_int_t)b->epoch));
+        SET(root, "epoch_ns", json_integer((json_int_t)b->epoch));
     if (b->end_set)
-        json_object_set_new(root, "end_ns", json_integer((json_int_t)b->end));
+        SET(root, "end_ns", json_integer((json_int_t)b->end));
     if (b->host_skew_set)
-        json_object_set_new(root, "host_skew_ns", json_integer((json_int_t)b->host_skew));
+        SET(root, "host_skew_ns", json_integer((json_int_t)b->host_skew));
     json_t *hosts = json_object();
     for (int h = 0; h < OBS_NHOSTS; h++) {
         json_t *ho = json_object();
         if (b->hotplug[h] != BUNDLE_HOTPLUG_UNKNOWN)
-            json_object_set_new(ho, "hotplug", json_string(hotplug_names[b->hotplug[h]]));
+            SET(ho, "hotplug", json_string(hotplug_names[b->hotplug[h]]));
         if (b->qtest[h])
-            json_object_set_new(ho, "qtest", json_true());
+            SET(ho, "qtest", json_true());
         if (b->recorded_set[h]) {
             json_t *a = json_array();
             for (int s = 0; s < BUNDLE_NSOURCES; s++)
                 if (b->recorded[h] >> s & 1)
-                    json_array_append_new(a, json_string(bundle_source_name((enum bundle_source)s)));
-            json_object_set_new(ho, "recorded", a);
+                    APPEND(a, json_string(bundle_source_name((enum bundle_source)s)));
+            SET(ho, "recorded", a);
         }
         if (json_object_size(ho))
-            json_object_set_new(hosts, obs_host_name((enum obs_host)h), ho);
+            SET(hosts, obs_host_name((enum obs_host)h), ho);
         else
             json_decref(ho);
     }
     if (json_object_size(hosts))
-        json_object_set_new(root, "hosts", hosts);
+        SET(root, "hosts", hosts);
     else
         json_decref(hosts);
     json_t *devs = json_array();
@@ -750,50 +825,54 @@ static json_t *manifest_json(const struct bundle *b)
         json_t *o = json_pack("{s:s, s:s, s:s}", "id", d->id, "host", obs_host_name(d->host),
                               "role", obs_role_name(d->role));
         if (d->pair)
-            json_object_set_new(o, "pair", json_string(d->pair));
+            SET(o, "pair", json_string(d->pair));
         if (d->netdev)
-            json_object_set_new(o, "netdev", json_string(d->netdev));
+            SET(o, "netdev", json_string(d->netdev));
         if (d->hideable)
-            json_object_set_new(o, "hideable", json_true());
+            SET(o, "hideable", json_true());
         if (d->added)
-            json_object_set_new(o, "added", json_true());
+            SET(o, "added", json_true());
         if (d->has_mac) {
             char mac[18];
             bundle_mac_format(mac, d->mac);
-            json_object_set_new(o, "mac", json_string(mac));
+            SET(o, "mac", json_string(mac));
         }
-        json_array_append_new(devs, o);
+        APPEND(devs, o);
     }
-    json_object_set_new(root, "devices", devs);
+    SET(root, "devices", devs);
     json_t *files = json_array();
     for (size_t i = 0; i < b->nfiles; i++) {
         const struct bundle_file *f = &b->files[i];
         json_t *o = json_pack("{s:s, s:s, s:s}", "path", f->name, "host", obs_host_name(f->host),
                               "kind", bundle_kind_name(f->kind));
         if (f->point)
-            json_object_set_new(o, "point", json_string(f->point));
+            SET(o, "point", json_string(f->point));
         if (f->clock.n) {
             json_t *c = json_array();
             for (size_t k = 0; k < f->clock.n; k++)
-                json_array_append_new(c, json_pack("{s:I, s:I}", "from",
-                                                   (json_int_t)f->clock.segs[k].from, "offset_ns",
-                                                   (json_int_t)f->clock.segs[k].offset));
-            json_object_set_new(o, "clock", c);
+                APPEND(c, json_pack("{s:I, s:I}", "from", (json_int_t)f->clock.segs[k].from,
+                                    "offset_ns", (json_int_t)f->clock.segs[k].offset));
+            SET(o, "clock", c);
             if (f->clock_given && f->clock.tolerance > 0)
-                json_object_set_new(o, "clock_tolerance_ns", json_integer((json_int_t)f->clock.tolerance));
+                SET(o, "clock_tolerance_ns", json_integer((json_int_t)f->clock.tolerance));
         }
         if (f->nifaces) {
             json_t *a = json_array();
             for (size_t k = 0; k < f->nifaces; k++)
-                json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "ifindex",
-                                                   (int)f->ifaces[k].ifindex, "name",
-                                                   f->ifaces[k].name, "role",
-                                                   obs_role_name(f->ifaces[k].role)));
-            json_object_set_new(o, "interfaces", a);
+                APPEND(a, json_pack("{s:i, s:s, s:s}", "ifindex", (int)f->ifaces[k].ifindex,
+                                    "name", f->ifaces[k].name, "role",
+                                    obs_role_name(f->ifaces[k].role)));
+            SET(o, "interfaces", a);
         }
-        json_array_append_new(files, o);
+        APPEND(files, o);
     }
-    json_object_set_new(root, "files", files);
+    SET(root, "files", files);
+#undef SET
+#undef APPEND
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }
 
@@ -805,10 +884,14 @@ int bundle_write_manifest(const struct bundle *b, const char *dir, struct sim_er
     if (!text)
         return sim_errf(err, "%s: out of memory", dir);
     size_t n = strlen(dir) + sizeof(BUNDLE_MANIFEST) + 8;
-    char *tmp = sim_xmalloc(n), *final = sim_xmalloc(n);
+    char *tmp = malloc(n), *final = malloc(n);
+    int rc = -1;
+    if (!tmp || !final) {
+        sim_errf(err, "%s: out of memory", dir);
+        goto free_paths;
+    }
     snprintf(tmp, n, "%s/.%s.tmp", dir, BUNDLE_MANIFEST);
     snprintf(final, n, "%s/%s", dir, BUNDLE_MANIFEST);
-    int rc = -1;
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         sim_errf(err, "%s: %s", tmp, strerror(errno));
@@ -881,16 +964,35 @@ static void infer_dev(struct bundle *b, enum obs_host h, const char *id, enum ob
     if (d) {
         if (d->inferred && d->role == OBS_ROLE_OTHER)
             d->role = role;
-        if (d->inferred && pair && !d->pair)
-            d->pair = sim_xstrdup(pair);
+        if (d->inferred && pair && !d->pair && !(d->pair = dup_or_null(pair)))
+            b->oom = true;
         return;
     }
-    d = add_dev(b);
-    d->id = sim_xstrdup(id);
+    /* a log naming ever new device ids must not grow memory (and the
+     * search) without bound */
+    if (b->ndevs >= BUNDLE_MAX_DEVICES) {
+        if (!b->devs_overflow)
+            note(b, "more than %d devices named in the logs: the others (from %s on) are not "
+                    "tracked, and checks about them say so",
+                 BUNDLE_MAX_DEVICES, id);
+        b->devs_overflow = true;
+        return;
+    }
+    if (!(d = add_dev(b))) {
+        b->oom = true;
+        return;
+    }
+    d->id = dup_or_null(id);
     d->host = h;
     d->role = role;
-    d->pair = pair ? sim_xstrdup(pair) : NULL;
+    d->pair = dup_or_null(pair);
     d->inferred = true;
+    if (!d->id || (pair && !d->pair)) {
+        free(d->id);
+        free(d->pair);
+        b->ndevs--;
+        b->oom = true;
+    }
 }
 
 /* A device_add the client sent names a device's pair and MAC. */
@@ -1178,7 +1280,9 @@ static int estimate_pcap_clock(struct bundle *b, struct bundle_file *f, const st
 int bundle_prepare(struct bundle *b, struct sim_err *err)
 {
     struct qmp_facts qf[OBS_NHOSTS];
-    struct console_facts *cf = sim_xcalloc(OBS_NHOSTS, sizeof(*cf));
+    struct console_facts *cf = calloc(OBS_NHOSTS, sizeof(*cf));
+    if (!cf)
+        return sim_errf(err, "out of memory while reading the bundle");
     memset(qf, 0, sizeof(qf));
     int rc = -1;
     for (int h = 0; h < OBS_NHOSTS; h++)
@@ -1263,7 +1367,7 @@ int bundle_prepare(struct bundle *b, struct sim_err *err)
     if (!b->has_manifest)
         note(b, "files given one by one: fosim cannot tell whether they are complete; a file "
                 "cut at a line boundary looks complete");
-    rc = 0;
+    rc = b->oom ? sim_errf(err, "out of memory while reading the bundle") : 0;
 free_facts:
     free(cf);
     return rc;
@@ -1455,7 +1559,9 @@ static bool src_before(const struct src *a, const struct src *b)
 
 int bundle_replay(struct bundle *b, const struct obs_sink *sink, struct sim_err *err)
 {
-    struct src *srcs = sim_xcalloc(b->nfiles ? b->nfiles : 1, sizeof(*srcs));
+    struct src *srcs = calloc(b->nfiles ? b->nfiles : 1, sizeof(*srcs));
+    if (!srcs)
+        return sim_errf(err, "out of memory while reading the bundle");
     size_t n = 0;
     int rc = -1;
     for (size_t i = 0; i < b->nfiles; i++) {

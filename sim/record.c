@@ -67,7 +67,8 @@ static void fail(struct recorder *r, const char *fmt, const char *what, int e)
     if (r->failed)
         return;
     r->failed = true;
-    sim_errf(&r->err, fmt, what, strerror(e));
+    /* e is 0 when the error was only found by ferror() at the end */
+    sim_errf(&r->err, fmt, what, e ? strerror(e) : "an earlier write to it failed");
 }
 
 static FILE *text_file(struct recorder *r, enum obs_host h, int which)

@@ -165,6 +165,8 @@ struct bundle {
     sim_time start[OBS_NHOSTS]; /* first QMP line per host (time of unstamped stderr lines) */
     char **notes;            /* what the reader assumed or could not know (owned) */
     size_t nnotes;
+    bool devs_overflow;      /* the logs named more than BUNDLE_MAX_DEVICES devices */
+    bool oom;                /* an allocation failed in bundle_prepare (it reports it) */
 };
 
 /* Read DIR/manifest.json and check every file it names exists.  Errors

@@ -263,6 +263,68 @@ static void test_differential(void **state)
     sim_world_free(w);
 }
 
+/* The 32-bit sequence numbers of the heap run out after 4 G schedules; the
+ * queue renumbers its pending entries then.  Start just below the limit
+ * and check, against the reference, that order and FIFO ties survive
+ * several renumberings (stale entries of rescheduled events included). */
+static void test_sequence_wrap(void **state)
+{
+    (void)state;
+    enum { N = 300, OPS = 6000 };
+    struct sim_world *w = world();
+    struct sim_event *ev = calloc(N, sizeof(*ev));
+    struct ref *ref = calloc(N, sizeof(*ref));
+    assert_non_null(ev);
+    assert_non_null(ref);
+    for (int i = 0; i < N; i++)
+        sim_event_init(&ev[i], nop, "w");
+    struct sim_rng rng;
+    sim_rng_init(&rng, 7, "test/wrap");
+    uint64_t seq = 0;
+    unsigned wraps = 0;
+    w->queue.next_seq = UINT32_MAX - 50;
+    for (int op = 0; op < OPS; op++) {
+        if (w->queue.next_seq > UINT32_MAX - 2 && w->queue.live > 0) {
+            /* force the next schedule to renumber, as 4 G schedules would */
+            w->queue.next_seq = (uint64_t)UINT32_MAX + 1;
+            wraps++;
+        }
+        int i = (int)sim_rng_below(&rng, N);
+        uint64_t what = sim_rng_below(&rng, 10);
+        if (what < 6) {
+            sim_time t = w->now + (sim_time)sim_rng_below(&rng, 20); /* many ties */
+            sim_schedule_at(w, &ev[i], t);
+            ref[i] = (struct ref){ .when = t, .seq = ++seq, .live = true };
+        } else if (what < 7) {
+            sim_cancel(w, &ev[i]);
+            ref[i].live = false;
+        } else {
+            int best = -1;
+            for (int k = 0; k < N; k++)
+                if (ref[k].live && (best < 0 || ref[k].when < ref[best].when ||
+                                    (ref[k].when == ref[best].when && ref[k].seq < ref[best].seq)))
+                    best = k;
+            struct sim_event *got = sim_queue_pop(&w->queue, SIM_TIME_MAX);
+            if (best < 0) {
+                assert_null(got);
+                continue;
+            }
+            assert_ptr_equal(got, &ev[best]);
+            w->now = ref[best].when;
+            ref[best].live = false;
+        }
+        assert_true(w->queue.next_seq <= (uint64_t)UINT32_MAX + 1);
+        if (w->queue.next_seq < 1000)
+            w->queue.next_seq = UINT32_MAX - 30; /* climb back towards the limit */
+    }
+    assert_true(wraps > 10);
+    for (int i = 0; i < N; i++)
+        sim_cancel(w, &ev[i]);
+    free(ev);
+    free(ref);
+    sim_world_free(w);
+}
+
 /* Many worlds in one process do not interfere. */
 static void test_worlds_independent(void **state)
 {
@@ -293,6 +355,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_run_until_boundary),
     cmocka_unit_test(test_free_after_cancel),
     cmocka_unit_test(test_differential),
+    cmocka_unit_test(test_sequence_wrap),
     cmocka_unit_test(test_worlds_independent),
 };
 

@@ -2,7 +2,8 @@
  * The event queue: a 4-ary min-heap of (when, seq, ticket) entries.
  *
  * Keys live in the heap array, so sifting compares without touching the
- * event nodes, which are scattered through the models' memory.  A pending
+ * event nodes, which are scattered through the models' memory; an entry is
+ * 16 bytes, so a node's four children share one cache line.  A pending
  * node holds a ticket; the ticket table maps it back to the node.  Cancel
  * (and reschedule, which is cancel + schedule) only clears the ticket; the
  * stale heap entry is dropped when it reaches the top ("lazy deletion").
@@ -13,7 +14,9 @@
  */
 #include "sim/event.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/err.h"
 #include "sim/world.h"
@@ -40,7 +43,7 @@ void sim_queue_init(struct sim_queue *q)
 
 void sim_queue_free(struct sim_queue *q)
 {
-    free(q->heap);
+    free(q->heap_mem);
     free(q->tickets);
     free(q->free_tickets);
     sim_queue_init(q);
@@ -77,6 +80,45 @@ static void sift_down(struct sim_qent *h, uint32_t len, uint32_t i)
         i = best;
     }
     h[i] = e;
+}
+
+/* Double the heap.  It is placed so that heap[1] starts a cache line: the
+ * children of node i, 4i + 1 .. 4i + 4, then share one line. */
+static void heap_grow(struct sim_queue *q)
+{
+    enum { LINE = 64 };
+    uint32_t ncap = q->cap ? q->cap * 2 : 256;
+    SIM_ASSERT(ncap > q->cap);
+    char *mem = sim_xmalloc((size_t)ncap * sizeof(*q->heap) + LINE);
+    uintptr_t first = ((uintptr_t)mem + sizeof(*q->heap) + LINE - 1) & ~(uintptr_t)(LINE - 1);
+    struct sim_qent *heap = (struct sim_qent *)(void *)(mem + (first - (uintptr_t)mem) -
+                                                        sizeof(*q->heap));
+    if (q->len)
+        memcpy(heap, q->heap, (size_t)q->len * sizeof(*heap));
+    free(q->heap_mem);
+    q->heap_mem = mem;
+    q->heap = heap;
+    q->cap = ncap;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+    const struct sim_qent *x = a, *y = b;
+    return ent_less(x, y) ? -1 : ent_less(y, x);
+}
+
+/*
+ * The 32-bit sequence numbers ran out (after 4 G schedules): sort the
+ * entries by (when, seq), which leaves a valid heap, and number them again
+ * from 1 in that order.  Every pair of entries keeps its order, so the run
+ * is the same as with unbounded numbers.
+ */
+static void renumber(struct sim_queue *q)
+{
+    qsort(q->heap, q->len, sizeof(*q->heap), ent_cmp);
+    for (uint32_t i = 0; i < q->len; i++)
+        q->heap[i].seq = i + 1;
+    q->next_seq = (uint64_t)q->len + 1;
 }
 
 static uint32_t ticket_take(struct sim_queue *q, struct sim_event *ev)
@@ -116,17 +158,16 @@ void sim_queue_cancel(struct sim_queue *q, struct sim_event *ev)
 void sim_queue_push(struct sim_queue *q, struct sim_event *ev, sim_time when)
 {
     sim_queue_cancel(q, ev);
-    if (q->len == q->cap) {
-        uint32_t ncap = q->cap ? q->cap * 2 : 256;
-        SIM_ASSERT(ncap > q->cap);
-        q->heap = sim_xrealloc(q->heap, (size_t)ncap * sizeof(*q->heap));
-        q->cap = ncap;
-    }
+    if (q->len == q->cap)
+        heap_grow(q);
     uint32_t t = ticket_take(q, ev);
     ev->when = when;
     ev->ticket = t;
     q->live++;
-    q->heap[q->len] = (struct sim_qent){ .when = when, .seq = q->next_seq++, .ticket = t };
+    if (q->next_seq > UINT32_MAX)
+        renumber(q);
+    q->heap[q->len] = (struct sim_qent){ .when = when, .seq = (uint32_t)q->next_seq++,
+                                         .ticket = t };
     sift_up(q->heap, q->len);
     q->len++;
 }

@@ -33,15 +33,19 @@ struct sim_event {
     const char *name; /* for traces and assertion messages; borrowed */
 };
 
-/* One heap entry; exposed only so struct sim_queue has a known size. */
+/* One heap entry (16 bytes: a node's four children fill one cache line);
+ * exposed only so struct sim_queue has a known size. */
 struct sim_qent {
     sim_time when;
-    uint64_t seq;    /* schedule order: ties run first in, first out */
+    uint32_t seq;    /* schedule order: ties run first in, first out; when the
+                        32-bit count runs out the pending entries are
+                        renumbered in order (event.c), which keeps the order */
     uint32_t ticket; /* index into tickets[] */
 };
 
 struct sim_queue {
-    struct sim_qent *heap;      /* 4-ary min-heap on (when, seq); owned */
+    struct sim_qent *heap;      /* 4-ary min-heap on (when, seq), inside heap_mem */
+    void *heap_mem;             /* owned allocation; heap[1] starts a cache line */
     uint32_t len;               /* entries in heap, live or stale */
     uint32_t cap;               /* allocated entries */
     struct sim_event **tickets; /* ticket -> node, NULL once cancelled; owned */
@@ -50,7 +54,8 @@ struct sim_queue {
     uint32_t ntickets;          /* tickets[0] is never used */
     uint32_t ticket_cap;
     uint32_t live;              /* pending events (entries that will run) */
-    uint64_t next_seq;          /* next sequence number; starts at 1 */
+    uint64_t next_seq;          /* next sequence number; starts at 1, never
+                                   above UINT32_MAX (see struct sim_qent) */
     uint64_t dispatched;        /* events run so far */
 };
 

@@ -13,6 +13,8 @@ struct fleet_result {
     double run_cpu_s; /* CPU seconds of sim_run_go (the model events) */
     double run_wall_s;/* wall seconds of the same */
     double wall_s;    /* wall seconds of build + run + free */
+    double cpu_s;     /* CPU seconds of the whole child process (filled by
+                         the parent from wait4) */
     uint64_t rss0_kb; /* resident memory before the world was built */
     uint64_t hwm_kb;  /* peak resident memory of the process */
 };

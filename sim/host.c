@@ -359,13 +359,11 @@ static int parse_argv(struct host *h, const struct scn_host *cfg, struct sim_err
     }
     /* the machine's own devices */
     if (!h->nodefaults && h->vga) {
-        json_t *o = json_pack("{s:s}", "driver", "VGA");
         const struct hdrv *vga = hdrv_lookup("VGA");
         struct hw_pcidev *d = sim_xcalloc(1, sizeof(*d));
         d->h = h;
         d->drv = vga;
         d->serial = ++h->dev_serial;
-        d->opts = o;
         d->devfn = 1 << 3;
         d->vmstate = true;
         d->rom = true;

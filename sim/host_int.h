@@ -94,7 +94,6 @@ struct hw_pcidev {
     struct hw_pcidev *next;   /* h->devs, creation order */
     const struct hdrv *drv;
     char *id;                 /* qdev id or NULL; owned */
-    json_t *opts;             /* the options it was created from; owned */
     bool from_json;
     struct hw_pcidev *parent; /* the bridge it sits behind (a root port or a
                                  pcie-pci-bridge); NULL = pcie.0 */

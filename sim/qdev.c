@@ -563,7 +563,6 @@ static void unlink_dev(struct host *h, struct hw_pcidev *d)
 
 static void free_dev(struct hw_pcidev *d)
 {
-    json_decref(d->opts);
     free(d->id);
     free(d->netdev);
     free(d->pair);
@@ -776,7 +775,6 @@ struct hw_pcidev *qdev_device_add(struct host *h, json_t *opts, bool from_json, 
     d->drv = drv;
     d->id = id ? sim_xstrdup(id) : NULL;
     d->serial = ++h->dev_serial;
-    d->opts = json_deep_copy(opts);
     d->from_json = from_json;
     d->parent = parent;
     d->devfn = devfn;

@@ -11,16 +11,31 @@
  * pending_deleted_event cleared (6.13).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "host_int.h"
 #include "sim/mutant.h"
+
+#define ACPI_BSELS 256 /* bus selectors: the bus numbers */
+
+/* The bitmaps of selector bsel (< ACPI_BSELS), made when first written. */
+static struct acpi_bsel *bsel_at(struct host *h, unsigned bsel)
+{
+    if (bsel >= h->nacpi) {
+        unsigned n = bsel + 1;
+        h->acpi = sim_xrealloc(h->acpi, n * sizeof(*h->acpi));
+        memset(h->acpi + h->nacpi, 0, (n - h->nacpi) * sizeof(*h->acpi));
+        h->nacpi = n;
+    }
+    return &h->acpi[bsel];
+}
 
 void acpi_pcihp_plug(struct host *h, struct hw_pcidev *d)
 {
     if (!d->hotplugged || !d->parent)
         return;
     unsigned bsel = qdev_bus(d);
-    h->acpi_up[bsel] |= 1u << (d->devfn >> 3);
+    bsel_at(h, bsel)->up |= 1u << (d->devfn >> 3);
     host_notify_acpi(h);
 }
 
@@ -36,7 +51,7 @@ int acpi_pcihp_unplug_request(struct host *h, struct hw_pcidev *d, char *err, si
     if (!host_mut(h, MUT_ACPI_NO_PENDING))
         d->pending_deleted_event = true;
     d->pending_deleted_expires = h->w->now; /* IMP: H-60: expired at once */
-    h->acpi_down[bsel] |= 1u << (d->devfn >> 3);
+    bsel_at(h, bsel)->down |= 1u << (d->devfn >> 3);
     host_notify_acpi(h);
     return 0;
 }
@@ -48,24 +63,26 @@ bool hw_acpi_hotplug(struct host *h)
 
 void hw_acpi_pcihp_status(struct host *h, unsigned bsel, uint32_t *up, uint32_t *down)
 {
-    if (bsel >= SIM_ARRAY_SIZE(h->acpi_up)) {
+    if (bsel >= ACPI_BSELS || bsel >= h->nacpi) {
         *up = *down = 0;
         return;
     }
-    *up = h->acpi_up[bsel];
-    *down = h->acpi_down[bsel];
-    h->acpi_up[bsel] = 0; /* q35 (not legacy piix): up clears on read */
+    *up = h->acpi[bsel].up;
+    *down = h->acpi[bsel].down;
+    h->acpi[bsel].up = 0; /* q35 (not legacy piix): up clears on read */
 }
 
 void hw_acpi_pcihp_eject(struct host *h, unsigned bsel, uint32_t slots)
 {
-    if (bsel >= SIM_ARRAY_SIZE(h->acpi_up))
+    if (bsel >= ACPI_BSELS)
         return;
     for (unsigned slot = 0; slot < 32; slot++) {
         if (!(slots & (1u << slot)))
             continue;
-        h->acpi_up[bsel] &= ~(1u << slot);
-        h->acpi_down[bsel] &= ~(1u << slot);
+        if (bsel < h->nacpi) {
+            h->acpi[bsel].up &= ~(1u << slot);
+            h->acpi[bsel].down &= ~(1u << slot);
+        }
         for (;;) {
             struct hw_pcidev *c = NULL;
             for (struct hw_pcidev *d = h->devs; d; d = d->next)

@@ -427,6 +427,7 @@ void host_free(struct host *h)
         free(h->ghosts[i]);
     free(h->ghosts);
     free(h->incoming_uri);
+    free(h->acpi);
     free(h);
 }
 

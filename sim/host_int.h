@@ -164,7 +164,11 @@ struct host {
     char **ghosts;              /* MUT_STALE_NOTIFIER: ids of removed standbys */
     unsigned nghosts;
     /* ACPI PCI hotplug (acpi_pcihp.c): per bsel */
-    uint32_t acpi_up[256], acpi_down[256];
+    struct acpi_bsel {          /* ACPI PCI hotplug (acpi_pcihp.c): per bus selector */
+        uint32_t up, down;      /* slot bitmaps */
+    } *acpi;                    /* owned; nacpi entries, grown when written: a
+                                   selector beyond it has both bitmaps clear */
+    unsigned nacpi;
     /* run state */
     bool started, exited;
     bool running;

@@ -342,8 +342,13 @@ static void dest_load(struct host *t, struct host *src)
     }
     /* the chipset first: ACPI hotplug state, then the slots */
     t->numbered = src->numbered;
-    memcpy(t->acpi_up, src->acpi_up, sizeof(t->acpi_up));
-    memcpy(t->acpi_down, src->acpi_down, sizeof(t->acpi_down));
+    free(t->acpi);
+    t->acpi = NULL;
+    t->nacpi = src->nacpi;
+    if (src->nacpi) {
+        t->acpi = sim_xmalloc(src->nacpi * sizeof(*t->acpi));
+        memcpy(t->acpi, src->acpi, src->nacpi * sizeof(*t->acpi));
+    }
     for (struct hw_pcidev *d = t->devs; d; d = d->next) {
         struct hw_pcidev *s = d->port ? qdev_find(src, d->id) : NULL;
         if (s && s->port)

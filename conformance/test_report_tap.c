@@ -171,7 +171,7 @@ static void tap_yaml(struct tap *t, char **lines, unsigned nl, unsigned *i, stru
         if (strncmp(l, "  ", 2) != 0)
             TAP_ERR(ln, "YAML line not indented by 2 spaces");
         char buf[1024];
-        const char *v;
+        const char *v = NULL;
         if (l[2] != ' ') {
             size_t kl = yaml_key(t, ln, l, 2, &v);
             in_list = false;
@@ -269,7 +269,7 @@ static bool tap_try_parse(char *text, struct tap *t, char **lines, unsigned maxl
         return false;
     unsigned nl = 0;
     if (text[0] == '\0' || text[strlen(text) - 1] != '\n')
-        TAP_ERR(1, "empty, or the last line has no newline");
+        TAP_ERR(1u, "empty, or the last line has no newline");
     for (char *s = text; *s && nl < maxlines;) {
         char *e = strchr(s, '\n');
         *e = '\0';
@@ -277,7 +277,7 @@ static bool tap_try_parse(char *text, struct tap *t, char **lines, unsigned maxl
         s = e + 1;
     }
     if (nl == 0 || strcmp(lines[0], "TAP version 14") != 0)
-        TAP_ERR(1, "the first line is not 'TAP version 14'");
+        TAP_ERR(1u, "the first line is not 'TAP version 14'");
     for (unsigned i = 1; i < nl; i++) {
         const char *l = lines[i];
         unsigned ln = i + 1;

@@ -41,9 +41,9 @@ static char *slurp(const char *path)
     while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
         if (len + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
+            char *bigger = realloc(buf, cap *= 2);
+            assert_non_null(bigger);
+            buf = bigger;
         }
     }
     fclose(f);
@@ -63,8 +63,9 @@ static char *slurp_glob(const char *pattern, size_t *nfiles)
         char *t = slurp(g.gl_pathv[i]);
         assert_non_null(t);
         size_t n = strlen(t);
-        all = realloc(all, cap + n + 1);
-        assert_non_null(all);
+        char *bigger = realloc(all, cap + n + 1);
+        assert_non_null(bigger);
+        all = bigger;
         memcpy(all + len, t, n);
         len += n;
         all[len++] = '\n';

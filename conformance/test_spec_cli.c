@@ -29,8 +29,9 @@ static char *fosim(const char *args, int *status)
     while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
         len += n;
         if (len + 1 == cap) {
-            out = realloc(out, cap *= 2);
-            assert_non_null(out);
+            char *bigger = realloc(out, cap *= 2);
+            assert_non_null(bigger);
+            out = bigger;
         }
     }
     out[len] = '\0';

@@ -18,7 +18,7 @@ void mig_track(struct mig *g, struct check *c, const struct obs *o)
     if (ck_is_event(o, "UNPLUG_PRIMARY")) {
         struct view_host *vh = &c->view.host[g->host];
         struct view_dev *d = view_dev(c, g->host, o->u.qmp.device_id);
-        if (d && d - vh->dev < 64)
+        if (d && d - vh->dev < VIEW_MAX_DEVS)
             g->unplug |= (uint64_t)1 << (d - vh->dev);
         return;
     }

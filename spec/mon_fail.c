@@ -167,7 +167,7 @@ static void fail002_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-002 */
         ck_keep(&st->cancelling, o);
         st->n = 0;
         const struct view_host *vh = &c->view.host[OBS_SOURCE];
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
             if (!mig_bit(st->g.unplug, k))
                 continue;
             const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
@@ -325,7 +325,7 @@ static int fail004_pending(struct check *c, const struct fail004 *st)
         return -1;
     const struct view_host *vh = &c->view.host[OBS_SOURCE];
     int r = 0;
-    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+    for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
         if (!mig_bit(st->g.unplug, k))
             continue;
         const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
@@ -447,7 +447,7 @@ static void fail005_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-005 */
     const char *s = o->host == OBS_SOURCE ? ck_migration(o) : NULL;
     if (s && ended(s) && st->g.unplug) {
         const struct view_host *vh = &c->view.host[OBS_SOURCE];
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
             if (!mig_bit(st->g.unplug, k))
                 continue;
             const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
@@ -606,7 +606,7 @@ static void fail007_obs(struct mon *m, const struct obs *o) /* IMP: FAIL-007 */
     const char *s = ck_migration(o);
     struct view_dev *d;
     if (s && ended(s)) {
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++)
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++)
             if (mig_bit(st->g.unplug, k))
                 st->replugged[k] = true;
     } else if (ck_is_reply_to(c, o, "device_del") && !o->u.qmp.is_error &&

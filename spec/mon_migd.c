@@ -54,7 +54,7 @@ static int inc_neg(struct inc *g, struct check *c, const struct obs *o)
         return -1;
     struct view_host *vh = &c->view.host[OBS_TARGET];
     struct view_dev *d = view_dev(c, OBS_TARGET, o->u.qmp.device_id);
-    if (!d || d - vh->dev >= 64)
+    if (!d || d - vh->dev >= VIEW_MAX_DEVS)
         return -1;
     int k = (int)(d - vh->dev);
     g->neg |= (uint64_t)1 << k;
@@ -84,7 +84,7 @@ static void migd001_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-001 */
     const char *s = o->host == OBS_TARGET ? ck_migration(o) : NULL;
     if (s && g->running && strcmp(s, "completed") == 0) {
         const struct view_host *vh = &c->view.host[OBS_TARGET];
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
             if (!is_standby(&vh->dev[k]) || !src_negotiated(c, vh->dev[k].id))
                 continue;
             if (mig_bit(g->neg, k)) {
@@ -138,7 +138,7 @@ static void migd003_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-003 */
     inc_neg(g, c, o);
     if (o->host == OBS_TARGET && ck_is_event(o, "RESUME") && g->running && !g->resumed) {
         const struct view_host *vh = &c->view.host[OBS_TARGET];
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
             if (!is_standby(&vh->dev[k]) || !src_negotiated(c, vh->dev[k].id))
                 continue;
             if (mig_bit(g->neg, k)) {
@@ -181,7 +181,7 @@ static void migd004_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-004 */
                (ck_is_event(o, "RESUME") ||
                 (ck_migration(o) && !ck_mig_running(o->u.qmp.status)));
     if (end) {
-        for (unsigned i = 0; i < vh->ndev && i < 64; i++)
+        for (unsigned i = 0; i < vh->ndev && i < VIEW_MAX_DEVS; i++)
             if (is_standby(&vh->dev[i]) && !src_negotiated(c, vh->dev[i].id) &&
                 !mig_bit(st->failed, i))
                 mon_pass(m);

@@ -21,7 +21,7 @@ static void list_ids(char *buf, size_t n, struct check *c, enum obs_host h, uint
     const struct view_host *vh = &c->view.host[h];
     size_t len = 0;
     buf[0] = '\0';
-    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+    for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
         if (!mig_bit(set, k))
             continue;
         int r = snprintf(buf + len, len < n ? n - len : 0, "%s%s", len ? ", " : "",
@@ -52,7 +52,7 @@ static uint64_t plugged(struct check *c, uint64_t gone)
 {
     const struct view_host *vh = &c->view.host[OBS_SOURCE];
     uint64_t set = 0;
-    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+    for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
         const struct view_dev *d = &vh->dev[k];
         if (d->role != OBS_ROLE_PRIMARY || d->deleted || !(d->configured || d->added) ||
             mig_bit(gone, k))
@@ -135,7 +135,7 @@ static void uw_start(struct mon *m, struct unreg_wait *w, uint64_t set, const st
     const struct view_host *vh = &c->view.host[OBS_SOURCE];
     w->at = *ev;
     w->n = 0;
-    for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+    for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
         if (!mig_bit(set, k))
             continue;
         const struct view_if *f = view_if_of_primary(c, OBS_SOURCE, &vh->dev[k]);
@@ -584,7 +584,7 @@ static void migs012_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-012 */
             ck_keep(&st->removed[d - vh->dev], o);
     } else if (s && strcmp(s, "setup") == 0) {
         st->watch = 0;
-        for (unsigned k = 0; k < vh->ndev && k < 64; k++) {
+        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
             const struct view_dev *p = &vh->dev[k];
             const struct view_dev *sb = p->role == OBS_ROLE_PRIMARY ? view_dev(c, OBS_SOURCE, p->pair)
                                                                     : NULL;
@@ -602,7 +602,7 @@ static void migs012_obs(struct mon *m, const struct obs *o) /* IMP: MIGS-012 */
             st->watch &= ~((uint64_t)1 << (p - vh->dev));
         }
     } else if (s && strcmp(st->g.status, "setup") == 0 && st->watch) {
-        for (unsigned k = 0; k < 64; k++)
+        for (unsigned k = 0; k < VIEW_MAX_DEVS; k++)
             if (mig_bit(st->watch, k))
                 mon_pass(m);
         st->watch = 0;

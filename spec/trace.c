@@ -352,8 +352,8 @@ unsigned trace_report(const struct trace_matrix *tm, FILE *out)
     fprintf(out,
             "\nrule-book coverage: host rules %u/%u, guest rules %u/%u, host bug history "
             "%u/%u, guest bug history %u/%u named by a test\n",
-            nh, TRACE_NHOST_RULES, ng, TRACE_NGUEST_RULES, nhb, TRACE_NHOST_BUGS, ngb,
-            TRACE_NGUEST_BUGS);
+            nh, (unsigned)TRACE_NHOST_RULES, ng, (unsigned)TRACE_NGUEST_RULES, nhb,
+            (unsigned)TRACE_NHOST_BUGS, ngb, (unsigned)TRACE_NGUEST_BUGS);
     fprintf(out, "traceability: %u gap(s)\n", gaps);
     return gaps;
 }

@@ -24,6 +24,7 @@
 #include "check.h"
 
 #define VIEW_MAX_DEVS 48
+_Static_assert(VIEW_MAX_DEVS <= 64, "device sets are 64-bit masks (mig.h)");
 #define VIEW_MAX_CMDS 32
 #define VIEW_MAX_IFS 32
 

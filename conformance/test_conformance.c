@@ -450,6 +450,70 @@ static void matrix_reads_marks(void **state)
     remove_tmp();
 }
 
+/* The exemption list: its errors name the line and column; an exempt rule
+ * is explained (printed, counted apart) and no longer a gap; an exemption
+ * whose mark is gone, or for a rule a test names, is a gap again. */
+static void matrix_exemptions(void **state)
+{
+    (void)state;
+    make_tmp();
+    write_at("sim/x.c", "/* line 1 */\n/* Not modelled: DPC here */\n");
+    char list[128];
+    snprintf(list, sizeof(list), "%s/ex", tmp);
+    const struct {
+        const char *text, *msg;
+    } bad[] = {
+        { "G-99 sim/x.c \"DPC\"\n    why\n", "ex:1:1: 'G-99' is not a rule-book rule" },
+        { "DP-005 sim/x.c \"DPC\"\n    why\n", "catalog assertions cannot be exempted" },
+        { "G-62 sim/x.c\n", "ex:1:" },
+        { "G-62 sim/x.c \"DPC\n", "ex:1:14: unterminated" },
+        { "    why\n", "ex:1:5: a reason before any exemption" },
+        { "G-62 sim/x.c \"DPC\"\n# no reason\nG-66 sim/x.c \"DPC\" why\n",
+          "ex:1:1: exemption G-62 gives no reason" },
+        { "G-62 sim/x.c \"DPC\" why\nG-62 sim/x.c \"DPC\" again\n",
+          "ex:2:1: G-62 is exempted twice (first at line 1)" },
+        { "G-62 /etc/passwd \"root\" why\n", "ex:1:6: expected a file of the tree" },
+        { "G-62 ../x.c \"DPC\" why\n", "ex:1:6: expected a file of the tree" },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(bad); i++) {
+        write_at("ex", bad[i].text);
+        struct trace_matrix *tm = trace_new();
+        struct sim_err err = { "" };
+        assert_int_equal(trace_load_exemptions(tm, tmp, list, &err), -1);
+        if (!strstr(err.msg, bad[i].msg))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err.msg, bad[i].msg);
+        trace_free(tm);
+    }
+
+    write_at("ex", "# comment\n"
+                   "G-62 sim/x.c \"Not modelled: DPC\"  QEMU has\n"
+                   "    no DPC.\n\n"
+                   "L6.14b sim/x.c \"gone from the file\"\n"
+                   "\tthe text moved\n");
+    struct trace_matrix *tm = trace_new();
+    struct sim_err err = { "" };
+    char *text;
+    unsigned before = report_gaps(tm, &text);
+    free(text);
+    assert_int_equal(trace_load_exemptions(tm, tmp, list, &err), 0);
+    /* G-62 is explained; L6.14b stays a gap (its mark is not in the file) */
+    assert_int_equal(report_gaps(tm, &text), before - 1);
+    assert_null(strstr(text, "GAP G-62"));
+    assert_non_null(strstr(text, "  G-62    sim/x.c:2\n          QEMU has no DPC.\n"));
+    assert_non_null(strstr(text, "GAP L6.14b: exempt (conformance/trace-exemptions:5) but "
+                                 "sim/x.c has no line containing \"gone from the file\""));
+    assert_non_null(strstr(text, "; 1 exempt\n"));
+    free(text);
+    /* a test that names an exempt rule makes the exemption stale */
+    trace_note_mark(tm, false, "G-62", "conformance/test_x.c:9");
+    assert_int_equal(report_gaps(tm, &text), before);
+    assert_non_null(strstr(text, "GAP G-62: exempt (conformance/trace-exemptions:2) but "
+                                 "conformance/test_x.c:9 names it: remove the exemption"));
+    free(text);
+    trace_free(tm);
+    remove_tmp();
+}
+
 /* ---- corrupted recordings ------------------------------------------------------------- */
 
 static void corruption_list_errors(void **state)
@@ -540,6 +604,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(junit_reports_are_valid),
     cmocka_unit_test(matrix_finds_gaps),
     cmocka_unit_test(matrix_reads_marks),
+    cmocka_unit_test(matrix_exemptions),
     cmocka_unit_test(corruption_list_errors),
     cmocka_unit_test(corruption_is_caught),
 };

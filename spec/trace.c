@@ -45,11 +45,24 @@ struct trace_id {
     struct strlist imp, evidence, passes, recorded, kills, traces;
 };
 
+/* A rule-book rule that cannot be reached in the modelled system
+ * (conformance/trace-exemptions): explained, not covered. */
+struct trace_exempt {
+    char rule[16];         /* "G-66" */
+    char *file;            /* where the code shows it, relative to the root (owned) */
+    char *mark;            /* text that must be in that file (owned) */
+    char *reason;          /* why the rule is unreachable (owned) */
+    unsigned mark_line;    /* line of the mark in the file; 0: not found */
+    unsigned list_line;    /* line of the entry in the list */
+};
+
 struct trace_matrix {
     struct trace_id id[SPEC_NIDS];
     struct strlist host[TRACE_NHOST_RULES], guest[TRACE_NGUEST_RULES];
     struct strlist hbug[TRACE_NHOST_BUGS], gbug[TRACE_NGUEST_BUGS];
     struct strlist misses; /* corruptions that did not fail their assertion */
+    struct trace_exempt *ex; /* the exemption list, in its order */
+    size_t nex;
 };
 
 struct trace_matrix *trace_new(void)
@@ -78,6 +91,12 @@ void trace_free(struct trace_matrix *tm)
     for (unsigned i = 0; i < TRACE_NGUEST_BUGS; i++)
         sl_free(&tm->gbug[i]);
     sl_free(&tm->misses);
+    for (size_t i = 0; i < tm->nex; i++) {
+        free(tm->ex[i].file);
+        free(tm->ex[i].mark);
+        free(tm->ex[i].reason);
+    }
+    free(tm->ex);
     free(tm);
 }
 
@@ -262,7 +281,196 @@ int trace_scan_tree(struct trace_matrix *tm, const char *root, struct sim_err *e
         scan_dir(tm, root, "spec", "mon", err) || scan_dir(tm, root, "spec", "check", err) ||
         scan_dir(tm, root, "conformance", "test_", err))
         return -1;
-    return 0;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", root, TRACE_EXEMPTIONS);
+    FILE *f = fopen(path, "r");
+    if (!f) /* no list: nothing is exempt */
+        return errno == ENOENT ? 0 : sim_errf(err, "%s: %s", path, strerror(errno));
+    fclose(f);
+    return trace_load_exemptions(tm, root, path, err);
+}
+
+/* ---- Exemptions ----------------------------------------------------------------- */
+
+/* Take the next blank-separated word of *p ("..." quotes one with blanks,
+ * \" and \\ inside), or NULL at the end of the line; *col is its column. */
+static char *next_word(char **p, char *line, unsigned *col, const char *path, unsigned ln,
+                       struct sim_err *err, bool *bad)
+{
+    char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    *col = (unsigned)(s - line) + 1;
+    if (!*s || *s == '\n' || *s == '\r') {
+        *p = s;
+        return NULL;
+    }
+    char *w = s;
+    if (*s == '"') {
+        char *out = ++s;
+        w = s;
+        while (*s && *s != '"' && *s != '\n') {
+            if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+                s++;
+            *out++ = *s++;
+        }
+        if (*s != '"') {
+            *bad = true;
+            sim_errf(err, "%s:%u:%u: unterminated \"...\"", path, ln, *col);
+            return NULL;
+        }
+        *out = '\0';
+        *p = s + 1;
+        return w;
+    }
+    while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+        s++;
+    if (*s)
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* Append text to an owned string, separated by one blank. */
+static void append_text(char **dst, const char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' ||
+                 text[n - 1] == '\t'))
+        n--;
+    if (!n)
+        return;
+    size_t old = *dst ? strlen(*dst) : 0;
+    *dst = sim_xrealloc(*dst, old + (old ? 1 : 0) + n + 1);
+    if (old)
+        (*dst)[old++] = ' ';
+    memcpy(*dst + old, text, n);
+    (*dst)[old + n] = '\0';
+}
+
+/* Find the first line of root/file holding mark; 0 when there is none
+ * (or the file cannot be read). */
+static unsigned find_mark(const char *root, const char *file, const char *mark)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", root, file);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned ln = 0, found = 0;
+    while (!found && getline(&line, &cap, f) >= 0) {
+        ln++;
+        if (strstr(line, mark))
+            found = ln;
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+/* Check the last entry read: it must have a reason. */
+static int exempt_done(const struct trace_matrix *tm, const char *path, struct sim_err *err)
+{
+    if (!tm->nex || tm->ex[tm->nex - 1].reason)
+        return 0;
+    return sim_errf(err, "%s:%u:1: exemption %s gives no reason (the lines after it, indented)",
+                    path, tm->ex[tm->nex - 1].list_line, tm->ex[tm->nex - 1].rule);
+}
+
+int trace_load_exemptions(struct trace_matrix *tm, const char *root, const char *path,
+                          struct sim_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sim_errf(err, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned ln = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) >= 0) {
+        ln++;
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '\n' || *p == '\r' || *p == '#')
+            continue;
+        if (p != line) { /* an indented line continues the reason */
+            if (!tm->nex) {
+                rc = sim_errf(err, "%s:%u:%u: a reason before any exemption (an entry starts "
+                                   "with RULE FILE \"MARK\" in column 1)",
+                              path, ln, (unsigned)(p - line) + 1);
+                break;
+            }
+            append_text(&tm->ex[tm->nex - 1].reason, p);
+            continue;
+        }
+        if ((rc = exempt_done(tm, path, err)) != 0)
+            break;
+        bool bad = false;
+        unsigned col[4];
+        char *w[4];
+        p = line;
+        for (int i = 0; i < 3; i++)
+            w[i] = next_word(&p, line, &col[i], path, ln, err, &bad);
+        if (bad) {
+            rc = -1;
+            break;
+        }
+        if (!w[2]) {
+            rc = sim_errf(err, "%s:%u:%u: expected RULE FILE \"MARK\" [REASON...]", path, ln,
+                          col[w[0] ? (w[1] ? 2 : 1) : 0]);
+            break;
+        }
+        const struct spec_entry *a = spec_lookup(w[0], NULL);
+        if (a || !suite_evidence_valid(w[0])) {
+            rc = sim_errf(err, "%s:%u:1: '%s' is not a rule-book rule or bug-history item "
+                               "(H-01..H-60, G-01..G-86, 6.N, L6.N)%s",
+                          path, ln, w[0],
+                          a ? ": catalog assertions cannot be exempted" : "");
+            break;
+        }
+        for (size_t i = 0; i < tm->nex; i++)
+            if (strcmp(tm->ex[i].rule, w[0]) == 0)
+                rc = sim_errf(err, "%s:%u:1: %s is exempted twice (first at line %u)", path, ln,
+                              w[0], tm->ex[i].list_line);
+        if (rc)
+            break;
+        if (w[1][0] == '/' || strstr(w[1], "..") || !*w[2]) {
+            rc = sim_errf(err, "%s:%u:%u: expected a file of the tree (relative, without '..') "
+                               "and a non-empty mark",
+                          path, ln, col[1]);
+            break;
+        }
+        tm->ex = sim_xrealloc(tm->ex, (tm->nex + 1) * sizeof(*tm->ex));
+        struct trace_exempt *e = &tm->ex[tm->nex++];
+        memset(e, 0, sizeof(*e));
+        sim_strlcpy(e->rule, w[0], sizeof(e->rule));
+        e->file = sim_xstrdup(w[1]);
+        e->mark = sim_xstrdup(w[2]);
+        e->list_line = ln;
+        e->mark_line = find_mark(root, e->file, e->mark);
+        append_text(&e->reason, p);
+    }
+    if (rc == 0 && ferror(f))
+        rc = sim_errf(err, "%s: read error", path);
+    if (rc == 0)
+        rc = exempt_done(tm, path, err);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* The exemption of a rule word, or NULL. */
+static const struct trace_exempt *exempt_of(const struct trace_matrix *tm, const char *word)
+{
+    for (size_t i = 0; i < tm->nex; i++)
+        if (strcmp(tm->ex[i].rule, word) == 0)
+            return &tm->ex[i];
+    return NULL;
 }
 
 /* ---- The report ----------------------------------------------------------------- */
@@ -277,6 +485,54 @@ static void first_of(FILE *out, const char *label, const struct strlist *l)
     if (l->n > 3)
         fprintf(out, " (+%zu)", l->n - 3);
     fputc('\n', out);
+}
+
+/* Print text as indented lines of at most `width` columns. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        int room = width - indent, n = 0, cut = 0;
+        while (p[n] && n < room) {
+            if (p[n] == ' ')
+                cut = n;
+            n++;
+        }
+        if (!p[n] || !cut)
+            cut = n;
+        fprintf(out, "%*s%.*s\n", indent, "", cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+/* The gap line(s) of one rule-book word and their number: named by no
+ * test (unless exempt), or exempt with a mark that is gone or while a test
+ * names it (the exemption is stale: remove it). */
+static unsigned rule_gap(const struct trace_matrix *tm, FILE *out, const char *word,
+                         const struct strlist *named, const char *missing, unsigned *nexempt)
+{
+    const struct trace_exempt *e = exempt_of(tm, word);
+    if (!e) {
+        if (named->n)
+            return 0;
+        fprintf(out, "  GAP %s%s\n", word, missing);
+        return 1;
+    }
+    if (named->n) {
+        fprintf(out, "  GAP %s: exempt (%s:%u) but %s names it: remove the exemption\n", word,
+                TRACE_EXEMPTIONS, e->list_line, named->v[0]);
+        return 1;
+    }
+    if (!e->mark_line) {
+        fprintf(out, "  GAP %s: exempt (%s:%u) but %s has no line containing \"%s\": the code "
+                     "moved, review the exemption\n",
+                word, TRACE_EXEMPTIONS, e->list_line, e->file, e->mark);
+        return 1;
+    }
+    (*nexempt)++;
+    return 0;
 }
 
 unsigned trace_report(const struct trace_matrix *tm, FILE *out)
@@ -315,45 +571,59 @@ unsigned trace_report(const struct trace_matrix *tm, FILE *out)
             gaps++;
         }
     }
-    unsigned nh = 0, ng = 0, nhb = 0, ngb = 0;
+    unsigned nh = 0, ng = 0, nhb = 0, ngb = 0, nexempt = 0;
     for (unsigned i = 0; i < TRACE_NHOST_RULES; i++) {
+        char w[16];
+        snprintf(w, sizeof(w), "H-%02u", i + 1);
         nh += tm->host[i].n > 0;
-        if (!tm->host[i].n)
-            fprintf(out, "  GAP H-%02u: no test or scenario names it\n", i + 1), gaps++;
+        gaps += rule_gap(tm, out, w, &tm->host[i], ": no test or scenario names it", &nexempt);
     }
     for (unsigned i = 0; i < TRACE_NGUEST_RULES; i++) {
+        char w[16];
+        snprintf(w, sizeof(w), "G-%02u", i + 1);
         ng += tm->guest[i].n > 0;
-        if (!tm->guest[i].n)
-            fprintf(out, "  GAP G-%02u: no test or scenario names it\n", i + 1), gaps++;
+        gaps += rule_gap(tm, out, w, &tm->guest[i], ": no test or scenario names it", &nexempt);
     }
     for (unsigned i = 0; i < TRACE_NHOST_BUGS; i++) {
+        char w[16];
+        snprintf(w, sizeof(w), "6.%u", i + 1);
         nhb += tm->hbug[i].n > 0;
-        if (!tm->hbug[i].n)
-            fprintf(out, "  GAP 6.%u (qemu-host.md bug history): no regression test names it\n",
-                    i + 1), gaps++;
+        gaps += rule_gap(tm, out, w, &tm->hbug[i],
+                         " (qemu-host.md bug history): no regression test names it", &nexempt);
     }
     for (unsigned i = 0; i < TRACE_NGUEST_BUGS; i++) {
+        char w[16];
+        if (i == TRACE_NGUEST_BUGS - 1)
+            snprintf(w, sizeof(w), "L6.14b");
+        else
+            snprintf(w, sizeof(w), "L6.%u", i + 1);
         ngb += tm->gbug[i].n > 0;
-        if (!tm->gbug[i].n) {
-            if (i == TRACE_NGUEST_BUGS - 1)
-                fprintf(out, "  GAP L6.14b (linux-guest.md bug history): no regression test "
-                             "names it\n");
-            else
-                fprintf(out, "  GAP L6.%u (linux-guest.md bug history): no regression test "
-                             "names it\n", i + 1);
-            gaps++;
-        }
+        gaps += rule_gap(tm, out, w, &tm->gbug[i],
+                         " (linux-guest.md bug history): no regression test names it", &nexempt);
     }
     for (size_t i = 0; i < tm->misses.n; i++)
         fprintf(out, "  GAP corruption %s: the assertion it names did not fail\n",
                 tm->misses.v[i]), gaps++;
     if (!gaps)
         fprintf(out, "  none\n");
+    if (tm->nex) {
+        fprintf(out, "\nexempt (unreachable in the modelled system; explained, not covered; "
+                     "%s):\n",
+                TRACE_EXEMPTIONS);
+        for (size_t i = 0; i < tm->nex; i++) {
+            const struct trace_exempt *e = &tm->ex[i];
+            if (e->mark_line)
+                fprintf(out, "  %-7s %s:%u\n", e->rule, e->file, e->mark_line);
+            else
+                fprintf(out, "  %-7s %s (mark not found)\n", e->rule, e->file);
+            print_wrapped(out, e->reason, 10, 96);
+        }
+    }
     fprintf(out,
             "\nrule-book coverage: host rules %u/%u, guest rules %u/%u, host bug history "
-            "%u/%u, guest bug history %u/%u named by a test\n",
+            "%u/%u, guest bug history %u/%u named by a test; %u exempt\n",
             nh, (unsigned)TRACE_NHOST_RULES, ng, (unsigned)TRACE_NGUEST_RULES, nhb,
-            (unsigned)TRACE_NHOST_BUGS, ngb, (unsigned)TRACE_NGUEST_BUGS);
+            (unsigned)TRACE_NHOST_BUGS, ngb, (unsigned)TRACE_NGUEST_BUGS, nexempt);
     fprintf(out, "traceability: %u gap(s)\n", gaps);
     return gaps;
 }

@@ -14,6 +14,13 @@
  * A gap is a MUST or OBSERVED assertion without a passing case or without a
  * killing negative control, or a rule-book rule named by no test; the
  * report lists every gap and trace_report returns their number.
+ *
+ * A rule the modelled system cannot reach (QEMU has no DPC, ...) is not a
+ * gap when conformance/trace-exemptions explains it: the rule, the file
+ * and a text in it where the code shows why, and the reason.  Exempt rules
+ * are printed in the matrix and counted as explained, not as covered; an
+ * exemption whose text is no longer in its file, or for a rule a test now
+ * names, is a gap (it must be reviewed or removed).
  */
 #ifndef FOSIM_TRACE_H
 #define FOSIM_TRACE_H
@@ -27,6 +34,7 @@ struct trace_matrix;
 struct suite_case;
 
 #define TRACE_NHOST_RULES 60  /* H-01..H-60 (qemu-host.md) */
+#define TRACE_EXEMPTIONS "conformance/trace-exemptions" /* relative to the root */
 #define TRACE_NGUEST_RULES 86 /* G-01..G-86 (linux-guest.md) */
 
 struct trace_matrix *trace_new(void);
@@ -50,8 +58,25 @@ void trace_note_case(struct trace_matrix *tm, const struct suite_case *c);
 void trace_note_mark(struct trace_matrix *tm, bool imp, const char *word, const char *where);
 
 /* Scan root/sim, root/spec (IMP marks) and root/conformance/test_*.c
- * (EVIDENCE marks).  Returns 0 or -1 with err. */
+ * (EVIDENCE marks), and load root/TRACE_EXEMPTIONS if it exists.  Returns
+ * 0 or -1 with err. */
 int trace_scan_tree(struct trace_matrix *tm, const char *root, struct sim_err *err);
+
+/*
+ * Load an exemption list (path; the files it names are relative to root):
+ *
+ *   # comment
+ *   RULE FILE "MARK"  [first words of the reason]
+ *       the reason, continued on indented lines
+ *
+ * RULE is a rule-book rule or bug-history item (H-nn, G-nn, 6.N, L6.N;
+ * never a catalog assertion), FILE the file where the code shows why the
+ * rule cannot be reached and MARK a text on that line.  Returns 0, or -1
+ * with err naming the list's line and column (an unknown rule, a rule
+ * listed twice, an entry without a reason).
+ */
+int trace_load_exemptions(struct trace_matrix *tm, const char *root, const char *path,
+                          struct sim_err *err);
 
 /* Scan one file for marks (IMP: or EVIDENCE(...)); `shown` is the name
  * the matrix gives it.  Returns 0 or -1 with err. */

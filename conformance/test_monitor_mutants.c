@@ -63,7 +63,6 @@ static const struct kill kills[] = {
     { "standby-rx-delivered", SCN "net/boot-pairing.fos", NULL, 0, "DP-003", false },
     { "no-button-delay", SCN "guest/native-cancel-active.fos", NULL, 0, "SLOT-008", false },
     { "press-no-cancel", SCN "guest/press-cancels-unplug.fos", NULL, 0, "SLOT-002", false },
-    { "random-mac-pairs", SCN "net/random-vf-mac.fos", NULL, 0, "NEG-007", false },
     { "delete-on-partial-eject", SCN "guest/acpi-migration.fos", NULL, 0, "HIDE-005", false },
     { "acpi-no-pending", SCN "guest/acpi-migration.fos", NULL, 0, "MIGS-003", false },
     { "stale-notifier", SCN "host/standby-unplug-then-migrate.fos", NULL, 0, "MIGS-012", false },
@@ -94,11 +93,17 @@ static const struct kill kills[] = {
  *   no-rename-reopen        the slave's open state is not logged
  *   acpi-eject-before-remove the eject register write is not logged; the
  *                           removal lines come within the same poll
+ *   random-mac-pairs        the VF driver logs that it made its MAC up, but no
+ *                           catalog assertion states G-18 (a random address
+ *                           never pairs); the primary the master's scan then
+ *                           enslaves before the standby is allowed by NEG-010
+ *                           (NEG-007, which failed on it, was retired: a VF
+ *                           present at the master's creation is enslaved there)
  */
 static const char *const unseen[] = {
     "second-standby",     "carrier-not-recomputed", "standby-by-driver",
     "no-linkwatch-delay", "slave-mtu-not-aligned",  "no-rename-reopen",
-    "acpi-eject-before-remove",
+    "acpi-eject-before-remove", "random-mac-pairs",
 };
 
 /* The verdict of assertion `id` on the run of k's scenario with `mutants`. */
@@ -146,7 +151,7 @@ static void monitors_catch_mutants(void **state)
 {
     (void)state;
     EVIDENCE(MIGS-003, MIGS-004, HIDE-001, HIDE-002, HIDE-007, NEG-001, FAIL-005, FAIL-002, MIGD-001, MIGD-003,
-             PAIR-006, DP-004, DP-003, SLOT-008, SLOT-002, NEG-007, HIDE-005, MIGS-012,
+             PAIR-006, DP-004, DP-003, SLOT-008, SLOT-002, HIDE-005, MIGS-012,
              CFG-003, MIGS-014, MIGS-013, SLOT-007, SLOT-009, FAIL-007, NEG-009, MIGD-004);
     unsigned bad = 0;
     for (size_t i = 0; i < SIM_ARRAY_SIZE(kills); i++) {

@@ -108,15 +108,47 @@ static const struct tf_case cases[] = {
       G_SESSIONS NEG("2.838", "S") CON("2.838", "S", L_MASTER) },
     { "NEG-006", CHECK_NA, "no master", NULL, G_SESSIONS NEG("2.838", "S") },
 
-    /* NEG-007 */
-    { "NEG-007", CHECK_PASS, "standby right after its master", NULL, G_SESSIONS G_BOOT },
-    { "NEG-007", CHECK_FAIL, "a primary before the standby", NULL,
-      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_PRIMARY) CON("2.87", "S", L_STANDBY) },
-    { "NEG-007", CHECK_FAIL, "no standby ever", NULL,
+    /* NEG-010 */
+    { "NEG-010", CHECK_PASS, "standby right after its master", NULL, G_SESSIONS G_BOOT },
+    { "NEG-010", CHECK_PASS, "a VF present before the master is enslaved first (G-13)", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.85", "S", L_PRIMARY) CON("2.86", "S", L_STANDBY) },
+    { "NEG-010", CHECK_PASS, "the same master name on the target is another master", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY) CON("20", "T", L_MASTER)
+          CON("20.1", "T", L_STANDBY) },
+    { "NEG-010", CHECK_FAIL, "a slave leaves before the standby comes", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_PRIMARY) CON("2.87", "S", L_PRIMARY_GONE)
+          CON("2.88", "S", L_STANDBY) },
+    { "NEG-010", CHECK_FAIL, "the target's master gets no standby", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY) CON("20", "T", L_MASTER)
+          CON("25", "T", "random: crng init done") },
+    { "NEG-010", CHECK_FAIL, "no standby ever", NULL,
       CON("2.85", "S", L_MASTER) CON("5", "S", "random: crng init done") },
-    { "NEG-007", CHECK_INCONCLUSIVE, "console cut after the master", NULL,
+    { "NEG-010", CHECK_FAIL, "master unregistered without a failed probe", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_MASTER_GONE)
+          CON("2.87", "S", "e1000e: Intel(R) PRO/1000 Network Driver") },
+    { "NEG-010", CHECK_FAIL, "another device's probe failed", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_MASTER_GONE)
+          CON("2.86", "S", "virtio_net: probe of virtio1 failed with error -12") },
+    { "NEG-010", CHECK_INCONCLUSIVE, "console cut after the master", NULL,
       CON("2.85", "S", L_MASTER) },
-    { "NEG-007", CHECK_NA, "no master", NULL, CON("2.86", "S", L_STANDBY) },
+    { "NEG-010", CHECK_INCONCLUSIVE, "console cut after the master's unregistration", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_MASTER_GONE) },
+    { "NEG-010", CHECK_NA, "the standby could not register: the probe failed (G-03)", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_MASTER_GONE)
+          CON("2.86", "S", "virtio_net: probe of virtio0 failed with error -12")
+              CON("5", "S", "random: crng init done") },
+    { "NEG-010", CHECK_NA, "the standby's MTU was refused (bug 10)", NULL,
+      CON("2.85", "S", L_MASTER)
+          CON("2.86", "S", "virtio_net virtio0 eth0: unable to change mtu of eth1 to 1500 "
+                           "register failed")
+              CON("5", "S", "random: crng init done") },
+    { "NEG-010", CHECK_PASS, "a second standby with the same MAC, refused (bug 19)", NULL,
+      CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY)
+          CON("2.9", "S", "virtio_net virtio1 eth2: failover master:eth2 registered")
+              CON("2.9", "S", "virtio_net virtio0 eth0: eth1 attempting to register as slave "
+                              "dev when standby already present")
+                  CON("5", "S", "random: crng init done") },
+    { "NEG-010", CHECK_NA, "no master", NULL, CON("2.86", "S", L_STANDBY) },
 
     /* NEG-008 */
     { "NEG-008", CHECK_PASS, "standby frames with the device's mac", NULL,
@@ -184,12 +216,6 @@ static void neg_006(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-006");
 }
 
-static void neg_007(void **state)
-{
-    (void)state;
-    EVIDENCE(NEG-007, G-02, G-13);
-    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-007");
-}
 
 static void neg_008(void **state)
 {
@@ -205,10 +231,17 @@ static void neg_009(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-009");
 }
 
+static void neg_010(void **state)
+{
+    (void)state;
+    EVIDENCE(NEG-010, G-02, G-03, G-13, L6.10, L6.19);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "NEG-010");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(neg_001), cmocka_unit_test(neg_002), cmocka_unit_test(neg_003),
     cmocka_unit_test(neg_004), cmocka_unit_test(neg_005), cmocka_unit_test(neg_006),
-    cmocka_unit_test(neg_007), cmocka_unit_test(neg_008), cmocka_unit_test(neg_009),
+    cmocka_unit_test(neg_008), cmocka_unit_test(neg_009), cmocka_unit_test(neg_010),
 };
 
 FO_MAIN("monitor_neg", tests)

@@ -387,84 +387,143 @@ const struct monitor_def mon_NEG_006 = {
     .kinds = K_QMP | K_KLOG, .size = sizeof(struct neg006), .obs = neg006_obs, .end = neg006_end,
 };
 
-/* ---- NEG-007: the standby registers right after its master ----------------------------- */
+/* ---- NEG-010: the standby joins its master right after it registers ---------------------- */
 
-#define NEG007_MAX 8
+#define NEG010_MAX 8
 
-struct neg007 {
-    char master[NEG007_MAX][16];   /* masters waiting for their standby */
-    struct ck_rec line[NEG007_MAX];
-    unsigned n;
+/* A master waiting for its standby. */
+struct neg010_master {
+    enum obs_host host;
+    char name[16];            /* X of "failover master:X registered" */
+    char dev[48];             /* its virtio device ("virtio0") */
+    struct ck_rec line;       /* the registration */
+    bool refused;             /* an enslavement was refused meanwhile */
+    struct ck_rec gone;       /* X unregistered: the next line must be the failed probe */
 };
 
-static void neg007_drop(struct neg007 *st, unsigned i)
+struct neg010 {
+    struct neg010_master m[NEG010_MAX];
+    unsigned n;
+    unsigned masters;         /* registrations seen */
+};
+
+static void neg010_drop(struct neg010 *st, unsigned i)
 {
-    st->n--;
-    if (i != st->n) {
-        memcpy(st->master[i], st->master[st->n], sizeof(st->master[0]));
-        st->line[i] = st->line[st->n];
-    }
+    st->m[i] = st->m[--st->n];
 }
 
-static void neg007_obs(struct mon *m, const struct obs *o) /* IMP: NEG-007 */
+/* "virtio_net: probe of virtio0 failed with error -12" for device dev. */
+static bool probe_failed(const struct obs_klog *k, const char *dev)
 {
-    struct neg007 *st = m->st;
+    static const char pre[] = "virtio_net: probe of ";
+    size_t n = strlen(dev);
+    return strncmp(k->text, pre, sizeof(pre) - 1) == 0 &&
+           strncmp(k->text + sizeof(pre) - 1, dev, n) == 0 &&
+           strncmp(k->text + sizeof(pre) - 1 + n, " failed with error ", 19) == 0;
+}
+
+static void neg010_fail(struct mon *m, const struct obs *o, struct neg010_master *w,
+                        const char *what)
+{
+    mon_fail(m, o,
+             "right after \"failover master:%s registered\" the virtio netdev joins it as its "
+             "standby; %s came first (G-02, G-03)",
+             w->name, what);
+    mon_cite(m, &w->line);
+}
+
+static void neg010_obs(struct mon *m, const struct obs *o) /* IMP: NEG-010 */
+{
+    struct neg010 *st = m->st;
     if (o->kind != OBS_KLOG)
         return;
     const struct obs_klog *k = &o->u.klog;
+    /* a master unregistered before its standby: this line must be its probe's failure */
+    for (unsigned i = 0; i < st->n; i++) {
+        struct neg010_master *w = &st->m[i];
+        if (w->host != o->host || !w->gone.valid)
+            continue;
+        if (!probe_failed(k, w->dev))
+            neg010_fail(m, o, w, "its unregistration without a failed probe");
+        neg010_drop(st, i); /* the failed probe: G-03's error path, not counted */
+        return;
+    }
     const char *about = NULL; /* the master a failover line is about */
     switch (k->kind) {
     case KLOG_FO_MASTER_REGISTERED:
-        if (st->n < NEG007_MAX) {
-            sim_strlcpy(st->master[st->n], k->ifname, sizeof(st->master[0]));
-            ck_keep(&st->line[st->n], o);
-            st->n++;
+        st->masters++;
+        if (st->n < NEG010_MAX) {
+            struct neg010_master *w = &st->m[st->n++];
+            memset(w, 0, sizeof(*w));
+            w->host = o->host;
+            sim_strlcpy(w->name, k->ifname, sizeof(w->name));
+            sim_strlcpy(w->dev, k->dev, sizeof(w->dev));
+            ck_keep(&w->line, o);
         }
+        return;
+    case KLOG_FO_SLAVE_REFUSED:
+        /* a refused enslavement may be the standby's (an MTU it cannot take,
+         * a second standby with the same MAC refused by the first master) */
+        for (unsigned i = 0; i < st->n; i++)
+            if (st->m[i].host == o->host)
+                st->m[i].refused = true;
         return;
     case KLOG_FO_MASTER_UNREGISTERED:
         about = k->ifname;
         break;
     case KLOG_FO_STANDBY_REGISTERED:
     case KLOG_FO_STANDBY_UNREGISTERED:
-    case KLOG_FO_PRIMARY_REGISTERED:
     case KLOG_FO_PRIMARY_UNREGISTERED:
         about = k->ifname2;
         break;
-    default:
+    default: /* a primary registered: the master's scan found it (G-13) */
         return;
     }
     for (unsigned i = 0; i < st->n; i++) {
-        if (strcmp(st->master[i], about) != 0)
+        struct neg010_master *w = &st->m[i];
+        if (w->host != o->host || strcmp(w->name, about) != 0)
             continue;
-        if (k->kind == KLOG_FO_STANDBY_REGISTERED) {
-            mon_pass(m);
-        } else {
-            mon_fail(m, o,
-                     "right after \"failover master:%s registered\" the virtio netdev "
-                     "registers as its standby slave (G-02)",
-                     about);
-            mon_cite(m, &st->line[i]);
+        if (k->kind == KLOG_FO_MASTER_UNREGISTERED) {
+            ck_keep(&w->gone, o); /* decided by the next line */
+            return;
         }
-        neg007_drop(st, i);
+        if (k->kind == KLOG_FO_STANDBY_REGISTERED)
+            mon_pass(m);
+        else
+            neg010_fail(m, o, w, "a slave leaving it");
+        neg010_drop(st, i);
         return;
     }
 }
 
-static void neg007_end(struct mon *m)
+static void neg010_end(struct mon *m)
 {
-    struct neg007 *st = m->st;
+    struct neg010 *st = m->st;
     for (unsigned i = 0; i < st->n; i++) {
-        if (!ck_covered(m->c, st->line[i].host, SPEC_SRC_CONSOLE, &st->line[i], 0))
-            mon_unsure(m, "the console ends right after master %s registered", st->master[i]);
-        else
-            mon_fail_rec(m, &st->line[i],
+        struct neg010_master *w = &st->m[i];
+        const struct ck_rec *last = w->gone.valid ? &w->gone : &w->line;
+        if (!ck_covered(m->c, w->host, SPEC_SRC_CONSOLE, last, 0))
+            mon_unsure(m, "the console ends right after master %s %s", w->name,
+                       w->gone.valid ? "unregistered" : "registered");
+        else if (w->gone.valid)
+            mon_fail_rec(m, &w->gone,
+                         "master %s is unregistered before its standby registers only when "
+                         "virtio_net's probe fails; no failed probe followed (G-03)",
+                         w->name);
+        else if (!w->refused)
+            mon_fail_rec(m, &w->line,
                          "a standby slave registers on master %s right after it; none did",
-                         st->master[i]);
+                         w->name);
     }
+    if (!st->masters)
+        mon_na(m, "no failover master registered");
+    else if (!m->npass && !m->nfail && !m->nunsure)
+        mon_na(m, "no master could get its standby: its probe failed or the standby's "
+                  "enslavement was refused");
 }
 
-const struct monitor_def mon_NEG_007 = {
-    .kinds = K_KLOG, .size = sizeof(struct neg007), .obs = neg007_obs, .end = neg007_end,
+const struct monitor_def mon_NEG_010 = {
+    .kinds = K_KLOG, .size = sizeof(struct neg010), .obs = neg010_obs, .end = neg010_end,
 };
 
 /* ---- NEG-008: the standby uses the device's MAC ------------------------------------------ */

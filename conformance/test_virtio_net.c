@@ -131,10 +131,59 @@ static void carrier_from_status(void **state)
     gx_free(&x);
 }
 
+/* G-03: when register_netdevice of the standby fails (knob fault
+ * virtio-register: -ENOMEM, as failslab makes it), the master created
+ * before it is unregistered and its instance leaves the failover list; the
+ * probe fails under the virtio device's name, which stays taken by the
+ * driverless device; the VF then registers as a plain netdev. */
+static void register_failure_destroys_master(void **state)
+{
+    (void)state;
+    EVIDENCE(G-03, G-02);
+    struct gx x;
+    boot(&x, "    fault virtio-register\n", 0, SIM_S(6));
+    long reg = gx_log(&x, OBS_SOURCE, "virtio_net virtio0 eth0: failover master:eth0 registered");
+    long unreg =
+        gx_log(&x, OBS_SOURCE, "virtio_net virtio0 eth0: failover master:eth0 unregistered");
+    long probe = gx_log(&x, OBS_SOURCE, "virtio_net: probe of virtio0 failed with error -12");
+    assert_true(reg >= 0 && unreg > reg && probe > unreg);
+    struct gnet *n = gnet_of(gx_guest(&x));
+    assert_null(n->failovers);
+    assert_non_null(n->virtio[0]); /* virtio0 stays, without a driver */
+    struct gnetdev *vf = gnetdev_by_name(n, "eth0");
+    assert_non_null(vf);
+    assert_int_equal(vf->parent.bus, GND_BUS_PCI);
+    assert_null(vf->master);
+    assert_null(vf->next); /* the only net device */
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "slave:"), 0);
+    gx_free(&x);
+
+    /* the knob's words are checked before the run */
+    static const char *const bad[][2] = {
+        { "    fault virtio-registr\n", "k.fos:5:11: knob fault: expected virtio-register" },
+        { "    fault\n", "k.fos:5:5: knob fault takes what fails" },
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(bad); i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), "host source\n    -M q35\nend\nguest linux\n%send\n",
+                 bad[i][0]);
+        struct scenario *s;
+        struct sim_err err = { "" };
+        assert_int_equal(scn_parse_string("k.fos", text, &s, &err), 0);
+        struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+        struct sim_run *r = NULL;
+        assert_int_equal(sim_run_new(s, &cfg, &r, &err), -1);
+        if (!strstr(err.msg, bad[i][1]))
+            fail_msg("'%s' does not contain '%s'", err.msg, bad[i][1]);
+        scn_free(s);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(standby_without_mac),
     cmocka_unit_test(standby_port_name_and_mac),
     cmocka_unit_test(carrier_from_status),
+    cmocka_unit_test(register_failure_destroys_master),
 };
 
 FO_MAIN("virtio_net", tests)

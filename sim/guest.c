@@ -433,6 +433,18 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob mtu: expected a number from 68 to 65535");
             c->master_mtu = (unsigned)v;
+        } else if (strcmp(key, "fault") == 0) {
+            /* fault injection (the kernel's failslab): what is made to fail */
+            if (k->values.n == 0)
+                return scn_errf(err, &k->key.pos, "knob fault takes what fails: virtio-register");
+            for (size_t v = 0; v < k->values.n; v++) {
+                if (strcmp(k->values.v[v].text, "virtio-register") == 0)
+                    c->fault_virtio_register = true;
+                else
+                    return scn_errf(err, &k->values.v[v].pos,
+                                    "knob fault: expected virtio-register, found '%s'",
+                                    k->values.v[v].text);
+            }
         } else {
             return scn_errf(err, &k->key.pos,
                             "unknown guest knob '%s' (see doc/guest.md for the list)", key);

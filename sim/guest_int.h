@@ -53,6 +53,8 @@ struct guest_cfg {
     bool pciehp_poll;         /* "pciehp-poll on|off" (G-86) */
     int pciehp_poll_time;     /* "pciehp-poll-time N" seconds (G-86; <= 0 or > 60: 2) */
     unsigned master_mtu;      /* "mtu N": MTU set on the master after boot; 0 = leave */
+    bool fault_virtio_register; /* "fault virtio-register": the standby's register_netdevice
+                                   fails with -ENOMEM (failslab), after the master exists */
 };
 
 /* A profile's operations; NULL members do nothing. */

@@ -11,6 +11,8 @@
  * master created *before* the standby registers (G-02), register, DRIVER_OK,
  * carrier from the config's status (G-06) or on without STATUS (G-07).
  * Removal unregisters the standby, then destroys the instance (G-09).
+ * When the standby cannot register (knob fault virtio-register) the master
+ * is destroyed again (G-03) and the probe fails.
  *
  * The probe takes guest time, as recorded under TCG (FINDINGS.md section 2,
  * traces/real): FEATURES_OK (QEMU then announces FAILOVER_NEGOTIATED and
@@ -81,6 +83,7 @@ struct vnet {
     enum vnet_step step;        /* the probe's next step */
     struct guest_timer probe;   /* the probe's steps */
     bool ready;                 /* probe done: receive queues are up */
+    bool failed;                /* the probe failed: the virtio device stays, driverless */
     uint8_t mac[6];             /* the standby's MAC (config or random) */
     bool mac_random;
     struct gnd_parent parent;   /* the virtio device */
@@ -299,23 +302,30 @@ static uint64_t negotiate(struct vnet *vi, struct hw_pcidev *hw)
     return feat;
 }
 
-/* Undo a probe that failed after FEATURES_OK; the PCI core is told. */
+/*
+ * Undo a probe that failed after FEATURES_OK (virtnet_probe's error path).
+ * virtio-pci's own probe succeeded: the function stays bound and the
+ * virtio device (virtioN) stays, without a driver, until the function is
+ * removed; the driver core reports the failure under the virtio device's
+ * name (silently for -ENODEV).
+ */
 static void probe_failed(struct vnet *vi, int err)
 {
-    struct gnet *n = gnet_of(vi->g);
     struct gpci_dev *pdev = vi->pdev;
-    if (vi->failover) /* IMP: G-03 */
+    if (vi->failover) /* IMP: G-03 free_failover: the master is destroyed */
         net_failover_destroy(vi->failover);
+    vi->failover = NULL;
     if (vi->dev)
         gnetdev_free(vi->dev);
+    vi->dev = NULL;
     struct hw_pcidev *hw = gpci_hw(pdev);
     if (hw)
-        hw_virtio_set_status(hw, 0);
+        hw_virtio_set_status(hw, 0); /* virtio_reset_device */
     guest_timer_cancel(&vi->probe);
-    n->virtio[vi->index] = NULL;
-    pdev->drvdata = NULL;
-    free(vi);
-    gpci_probe_done(pdev, err);
+    vi->failed = true;
+    if (err != -GNET_ENODEV)
+        guest_log(vi->g, "virtio_net: probe of %s failed with error %d", vi->parent.name, err);
+    gpci_probe_done(pdev, 0);
 }
 
 static void probe_step(struct guest *g, struct guest_timer *t)
@@ -365,7 +375,9 @@ static void probe_step(struct guest *g, struct guest_timer *t)
     }
     case VS_STANDBY: {
         struct gnetdev *nd = vi->dev;
-        err = gnetdev_register(nd, vi->mac, vi->mac_random);
+        /* IMP: knob fault virtio-register: register_netdevice fails (failslab) */
+        err = g->cfg.fault_virtio_register ? -GNET_ENOMEM
+                                           : gnetdev_register(nd, vi->mac, vi->mac_random);
         if (err) {
             probe_failed(vi, err);
             return;
@@ -432,9 +444,15 @@ static int vnet_remove(struct guest *g, struct gpci_dev *pdev, bool surprise)
     struct vnet *vi = pdev->drvdata;
     if (!vi)
         return 0;
-    SIM_ASSERT(vi->ready); /* the PCI core never removes during a probe */
+    SIM_ASSERT(vi->ready || vi->failed); /* the PCI core never removes during a probe */
     guest_timer_cancel(&vi->probe);
     guest_timer_cancel(&vi->config_work);
+    if (vi->failed) { /* virtio-pci removes the driverless virtio device */
+        n->virtio[vi->index] = NULL;
+        pdev->drvdata = NULL;
+        free(vi);
+        return 0;
+    }
     /* IMP: G-09 the standby leaves first, then the instance and master */
     gnetdev_unregister(vi->dev);
     if (vi->failover)

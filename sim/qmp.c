@@ -20,10 +20,7 @@
 
 static void print_json(struct host *h, json_t *o)
 {
-    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    SIM_ASSERT(s != NULL);
-    sim_emit_qmp(h->vm, h->id, s);
-    free(s);
+    sim_emit_qmp_json(h->vm, h->id, o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 }
 
 void qmp_event(struct host *h, const char *name, json_t *data)
@@ -515,6 +512,8 @@ static const struct qmp_cmd {
     { "quit", cmd_quit, a_none, 0 },
 };
 
+static void qmp_execute(struct host *h, json_t *cmd);
+
 void host_qmp(struct host *h, const char *json, const char *label)
 {
     (void)label;
@@ -523,6 +522,23 @@ void host_qmp(struct host *h, const char *json, const char *label)
     sim_emit_qmp(h->vm, h->id, json);
     json_t *cmd = json_loads(json, 0, NULL);
     SIM_ASSERT(cmd != NULL);
+    qmp_execute(h, cmd);
+    json_decref(cmd);
+}
+
+void host_qmp_json(struct host *h, json_t *cmd, size_t dump_flags, const char *label)
+{
+    (void)label;
+    if (h->exited)
+        return;
+    sim_emit_qmp_json(h->vm, h->id, cmd, dump_flags);
+    qmp_execute(h, cmd);
+}
+
+/* Run one command (the object a client's line parses to): its events, then
+ * its reply. */
+static void qmp_execute(struct host *h, json_t *cmd)
+{
     json_t *id = json_object_get(cmd, "id");
     struct qmp_ctx c = { .h = h, .eclass = "GenericError" };
     const json_t *ex = json_object_get(cmd, "execute");
@@ -531,11 +547,11 @@ void host_qmp(struct host *h, const char *json, const char *label)
     json_t *ret = NULL;
     if (!json_is_string(ex)) {
         reply_err(h, "GenericError", "QMP input lacks member 'execute'", id);
-        goto out;
+        return;
     }
     if (args && !json_is_object(args)) {
         reply_err(h, "GenericError", "QMP input member 'arguments' must be an object", id);
-        goto out;
+        return;
     }
     const char *name = json_string_value(ex);
     for (size_t i = 0; i < SIM_ARRAY_SIZE(commands); i++)
@@ -544,31 +560,31 @@ void host_qmp(struct host *h, const char *json, const char *label)
     if (!h->qmp_caps && (!qc || qc->fn != cmd_caps)) {
         reply_err(h, "CommandNotFound",
                   "Expecting capabilities negotiation with 'qmp_capabilities'", id);
-        goto out;
+        return;
     }
     if (h->qmp_caps && qc && qc->fn == cmd_caps) {
         reply_err(h, "CommandNotFound",
                   "Capabilities negotiation is already complete, command ignored", id);
-        goto out;
+        return;
     }
     if (!qc) {
         char d[160];
         snprintf(d, sizeof(d), "The command %s has not been found", name);
         reply_err(h, "CommandNotFound", d, id);
-        goto out;
+        return;
     }
     json_t *empty = json_object();
     c.args = args ? args : empty;
     if (qc->args && check_args(c.args, qc->args, qc->nargs, c.err, sizeof(c.err)) != 0) {
         reply_err(h, "GenericError", c.err, id);
         json_decref(empty);
-        goto out;
+        return;
     }
     ret = qc->fn(&c);
     json_decref(empty);
     if (!ret) {
         reply_err(h, c.eclass, c.err, id);
-        goto out;
+        return;
     }
     if (qc->fn == cmd_caps)
         h->qmp_caps = true;
@@ -578,6 +594,4 @@ void host_qmp(struct host *h, const char *json, const char *label)
         qmp_event(h, "SHUTDOWN", data);
         host_exit(h);
     }
-out:
-    json_decref(cmd);
 }

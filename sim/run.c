@@ -56,11 +56,8 @@ static void send_qmp(struct sim_run *r, struct sim_vm *vm, enum obs_host h, cons
         expect_note_label(r->expect, label, idtxt ? idtxt : "");
         free(idtxt);
     }
-    char *text = json_dumps(cmd, JSON_PRESERVE_ORDER);
+    host_qmp_json(vm->hosts[h], cmd, JSON_PRESERVE_ORDER, label);
     json_decref(cmd);
-    SIM_ASSERT(text != NULL);
-    host_qmp(vm->hosts[h], text, label);
-    free(text);
 }
 
 static void action_fire(struct sim_world *w, struct sim_event *ev)

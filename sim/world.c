@@ -120,21 +120,35 @@ static void set_origin(struct sim_vm *vm, struct obs *o, enum sim_artifact a)
     o->origin.line = ++vm->art_lines[o->host][a];
 }
 
-void sim_emit_qmp(struct sim_vm *vm, enum obs_host host, const char *line)
+static void emit_qmp(struct sim_vm *vm, enum obs_host host, const json_t *j, const char *line)
 {
     struct sim_world *w = vm->w;
     struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w) };
-    json_error_t jerr;
-    json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
     char err[256];
-    SIM_ASSERT(j != NULL); /* the host model only prints valid JSON */
     if (obs_decode_qmp(&o, j, line, true, err, sizeof(err)) != 0) {
         fprintf(stderr, "fosim: internal error: model printed bad QMP: %s: %s\n", err, line);
         abort();
     }
     set_origin(vm, &o, SIM_ART_QMP);
     deliver(w, &o);
+}
+
+void sim_emit_qmp(struct sim_vm *vm, enum obs_host host, const char *line)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+    SIM_ASSERT(j != NULL); /* the host model only prints valid JSON */
+    emit_qmp(vm, host, j, line);
     json_decref(j);
+}
+
+void sim_emit_qmp_json(struct sim_vm *vm, enum obs_host host, const json_t *json,
+                       size_t dump_flags)
+{
+    char *line = json_dumps(json, dump_flags);
+    SIM_ASSERT(line != NULL);
+    emit_qmp(vm, host, json, line);
+    free(line);
 }
 
 void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const char *text)

@@ -41,6 +41,11 @@ struct sim_vm *host_vm(const struct host *h);
  * NULL) names the action for expectations. */
 void host_qmp(struct host *h, const char *json, const char *label);
 
+/* The same command given as the object a client built: the stream shows it
+ * as json_dumps(cmd, dump_flags), and the host executes the object itself
+ * (what it would parse that text back to). */
+void host_qmp_json(struct host *h, struct json_t *cmd, size_t dump_flags, const char *label);
+
 /* The guest OS now runs on this host (at boot, or at the migration's
  * switchover on the target); NULL detaches it. */
 void host_attach_guest(struct host *h, const struct hw_guest_ops *ops, void *guest);

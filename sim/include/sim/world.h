@@ -126,6 +126,13 @@ static inline bool sim_mutant(const struct sim_world *w, unsigned m)
  * (command).  `line` is the exact JSON text, without newline. */
 void sim_emit_qmp(struct sim_vm *vm, enum obs_host host, const char *line);
 
+/* The same line given as the JSON object it is the text of: the line is
+ * json_dumps(json, dump_flags), and the record is decoded from `json` itself
+ * (jansson reads its own output back to an equal object, so this is what a
+ * reader of the line decodes, without printing and parsing it again). */
+void sim_emit_qmp_json(struct sim_vm *vm, enum obs_host host, const struct json_t *json,
+                       size_t dump_flags);
+
 /* A guest console line, printed while the guest runs on `host`.  `uptime` is
  * the guest's uptime stamp; `text` the message without the stamp. */
 void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const char *text);

@@ -76,6 +76,7 @@ static const struct kill kills[] = {
     { "replug-on-cancel", SCN "guest/native-cancel-wait-unplug.fos", NULL, 0, "HIDE-005", false },
     { "replug-on-cancel", SCN "guest/press-cancels-unplug.fos", NULL, 0, "FAIL-005", false },
     { "load-forces-standby", SCN "guest/no-failover-driver.fos", NULL, 0, "MIGD-004", false },
+    { "master-mac-change", SCN "net/master-mac-refused.fos", NULL, 0, "DP-005", false },
     /* the reference prints no warning to judge */
     { "readd-on-renegotiation", SCN "host/hotplug-1-reverse.fos", NULL, 0, "NEG-009", true },
 };
@@ -152,7 +153,7 @@ static void monitors_catch_mutants(void **state)
     (void)state;
     EVIDENCE(MIGS-003, MIGS-004, HIDE-001, HIDE-002, HIDE-007, NEG-001, FAIL-005, FAIL-002, MIGD-001, MIGD-003,
              PAIR-006, DP-004, DP-003, SLOT-008, SLOT-002, HIDE-005, MIGS-012,
-             CFG-003, MIGS-014, MIGS-013, SLOT-007, SLOT-009, FAIL-007, NEG-009, MIGD-004);
+             CFG-003, MIGS-014, MIGS-013, SLOT-007, SLOT-009, FAIL-007, NEG-009, MIGD-004, DP-005);
     unsigned bad = 0;
     for (size_t i = 0; i < SIM_ARRAY_SIZE(kills); i++) {
         const struct kill *k = &kills[i];

@@ -177,6 +177,30 @@ static void test_mac_change_does_not_pair(void **state)
     gfix_free(x);
 }
 
+/* G-14: the master has no MAC-change operation, so `ip link set eth0
+ * address` on it fails with EOPNOTSUPP and the guest keeps sending with
+ * the pair's MAC; a master that took it (mutant master-mac-change) would
+ * send with the new one. */
+static bool master_mac_kept(uint64_t mutants)
+{
+    struct gfix *x = gfix_new(mutants);
+    gfix_standby(x, 0, MAC_A);
+    struct gnetdev *m = gfix_dev(x, "eth0");
+    int err = gnetdev_set_mac(m, MAC_B);
+    bool kept = err == -GNET_EOPNOTSUPP && memcmp(m->dev_addr, MAC_A, 6) == 0 &&
+                memcmp(m->perm_addr, MAC_A, 6) == 0;
+    gfix_free(x);
+    return kept;
+}
+
+static void test_master_mac_refused(void **state)
+{
+    (void)state;
+    EVIDENCE(G-14, G-10);
+    assert_true(master_mac_kept(0));
+    assert_false(master_mac_kept(mutant_bit(MUT_MASTER_MAC_CHANGE)));
+}
+
 /* A primary candidate needs a PCI parent. */
 static void test_primary_needs_pci_parent(void **state)
 {
@@ -819,6 +843,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_stats_fold),
     cmocka_unit_test(test_link_settings),
     cmocka_unit_test(test_destroy),
+    cmocka_unit_test(test_master_mac_refused),
 };
 
 FO_MAIN("net_failover", tests)

@@ -607,7 +607,15 @@ static int master_vlan_kill(struct gnetdev *m, uint16_t vid)
     return 0;
 }
 
-/* IMP: G-14 no set_mac: MAC changes on the master are refused */
+/* IMP: G-14 the master has no MAC-change operation: a change fails with
+ * EOPNOTSUPP (what the core answers without one).  A master that took it,
+ * as a bond does, would send with an address that is not the pair's. */
+static int master_set_mac(struct gnetdev *m, const uint8_t mac[6])
+{
+    (void)mac;
+    return mutant(m->failover->n, MUT_MASTER_MAC_CHANGE) ? 0 : -GNET_EOPNOTSUPP;
+}
+
 static const struct gnetdev_ops failover_dev_ops = {
     .open = master_open,
     .stop = master_stop,
@@ -616,6 +624,7 @@ static const struct gnetdev_ops failover_dev_ops = {
     .set_rx_mode = master_set_rx_mode,
     .vlan_add = master_vlan_add,
     .vlan_kill = master_vlan_kill,
+    .set_mac = master_set_mac,
 };
 
 enum obs_role net_failover_link_source(const struct failover *fo)

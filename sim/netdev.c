@@ -873,13 +873,30 @@ enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role 
     struct gnetdev *d = n ? n->ifup_dev : NULL;
     if (!d || !d->up || !d->has_ipv4)
         return FRAME_DROP_NO_ROUTE;
+    /* The stack builds the Ethernet header with the interface's own address
+     * (dev_hard_header): a workload frame made with another source gets it. */
+    struct frame own;
+    uint8_t *copy = NULL;
+    if (f->caplen >= 12 && memcmp(f->data + 6, d->dev_addr, 6) != 0) {
+        copy = sim_xmalloc(f->caplen);
+        memcpy(copy, f->data, f->caplen);
+        memcpy(copy + 6, d->dev_addr, 6);
+        own = *f;
+        own.data = copy;
+        f = &own;
+    }
+    enum frame_drop why;
     if (d->failover && (d->priv_flags & GND_IFF_FAILOVER)) {
         if (!d->qdisc_active || d->tx_stopped)
-            return FRAME_DROP_NO_CARRIER;
-        return net_failover_xmit(d->failover, f, via);
+            why = FRAME_DROP_NO_CARRIER;
+        else
+            why = net_failover_xmit(d->failover, f, via);
+    } else {
+        *via = role_of(d);
+        why = gnetdev_queue_xmit(d, f);
     }
-    *via = role_of(d);
-    return gnetdev_queue_xmit(d, f);
+    free(copy);
+    return why;
 }
 
 unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsigned max)

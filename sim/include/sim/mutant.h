@@ -79,7 +79,9 @@
     X(REPLUG_ON_CANCEL, "replug-on-cancel",                                                \
       "migrate_cancel plugs the primary back at once, while the unplug wait still runs (6.9)") \
     X(LOAD_FORCES_STANDBY, "load-forces-standby",                                          \
-      "the destination negotiates STANDBY on load whatever the guest negotiated (H-54)")
+      "the destination negotiates STANDBY on load whatever the guest negotiated (H-54)")     \
+    X(MASTER_MAC_CHANGE, "master-mac-change",                                              \
+      "the failover master takes a MAC change (G-14), so the guest's frames leave with it")
 
 enum mutant {
 #define X(id, name, desc) MUT_##id,

@@ -6,6 +6,7 @@
 #include "gnet_fixture.h"
 
 #include "sim/mutant.h"
+#include "sim/run.h"
 
 /* Boot with failover: master eth0, standby eth1, primary eth2, the three
  * lines word for word and in this order (real-qemu.md). */
@@ -199,6 +200,51 @@ static void test_master_mac_refused(void **state)
     EVIDENCE(G-14, G-10);
     assert_true(master_mac_kept(0));
     assert_false(master_mac_kept(mutant_bit(MUT_MASTER_MAC_CHANGE)));
+}
+
+/* G-16: only ARPHRD_ETHER devices are considered.  An IPoIB interface on
+ * a PCI function (an InfiniBand VF) whose 20-byte address starts with the
+ * master's MAC -- the six bytes failover's lookup reads -- is left alone,
+ * while an Ethernet VF with that MAC is enslaved. */
+static void test_only_ethernet_pairs(void **state)
+{
+    (void)state;
+    EVIDENCE(G-16, G-17, G-21);
+    struct gfix *x = gfix_new(0);
+    gfix_standby(x, 0, MAC_A);
+    struct fake_dev *ib = gfix_fake(x);
+    ib->pdev.g = x->g;
+    snprintf(ib->pdev.name, sizeof(ib->pdev.name), "0000:02:00.0");
+    ib->nd = gnetdev_alloc(x->g, "mlx5_core", &ib->pdev, &fake_ops, ib);
+    gnetdev_set_link(ib->nd, GNETDEV_LINK_INFINIBAND);
+    uint8_t addr[20] = { 0 };
+    memcpy(addr, MAC_A, 6); /* flags, QPN and GID prefix equal to the pair's MAC */
+    addr[12] = 0x52;
+    assert_int_equal(gnetdev_register_addr(ib->nd, addr, sizeof(addr), false), 0);
+    assert_string_equal(gnetdev_name(ib->nd), "ib0");
+    assert_int_equal(ib->nd->type, GND_ARPHRD_INFINIBAND);
+    assert_memory_equal(ib->nd->perm_addr, addr, sizeof(addr));
+    assert_null(ib->nd->master);
+    assert_null(ib->nd->rx_handler);
+    assert_null(failover_primary(gfix_fo(x, "eth0")));
+    assert_int_equal(gfix_count(x, "slave:ib0"), 0);
+    /* an Ethernet VF with the same leading bytes is the primary */
+    struct fake_dev *vf = gfix_vf(x, "0000:03:00.0", MAC_A, false);
+    assert_ptr_equal(failover_primary(gfix_fo(x, "eth0")), vf->nd);
+    gfix_free(x);
+
+    /* the InfiniBand link layer is a ConnectX (mlx5_core) VF's */
+    static const char text[] = "host source\n    -M q35\nend\nguest linux\n"
+                               "    primary-link infiniband\nend\n";
+    struct scenario *sc;
+    struct sim_err err = { "" };
+    assert_int_equal(scn_parse_string("k.fos", text, &sc, &err), 0);
+    struct sim_run_config cfg = { .until = SIM_TIME_NONE };
+    struct sim_run *r = NULL;
+    assert_int_equal(sim_run_new(sc, &cfg, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "k.fos:5:18: knob primary-link infiniband needs "
+                                    "primary-driver mlx5_core"));
+    scn_free(sc);
 }
 
 /* A primary candidate needs a PCI parent. */
@@ -844,6 +890,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_link_settings),
     cmocka_unit_test(test_destroy),
     cmocka_unit_test(test_master_mac_refused),
+    cmocka_unit_test(test_only_ethernet_pairs),
 };
 
 FO_MAIN("net_failover", tests)

@@ -94,6 +94,9 @@ enum gnd_reg { GND_REG_UNINIT, GND_REG_REGISTERED, GND_REG_UNREGISTERING };
 enum gnd_operstate { GND_OPER_UNKNOWN, GND_OPER_DOWN, GND_OPER_UP };
 
 #define GND_MAX_ADDRS 16
+#define GND_MAX_ADDR_LEN 32           /* MAX_ADDR_LEN */
+#define GND_ARPHRD_ETHER 1            /* include/uapi/linux/if_arp.h */
+#define GND_ARPHRD_INFINIBAND 32
 #define GND_MAX_VIDS 16
 
 struct gnetdev {
@@ -105,8 +108,12 @@ struct gnetdev {
     const struct gnetdev_ops *ops;
     void *priv;
     enum gnd_reg reg;
-    uint8_t dev_addr[6];      /* current MAC */
-    uint8_t perm_addr[6];     /* all zero unless the MAC was permanent (G-18) */
+    uint16_t type;            /* ARPHRD_*: GND_ARPHRD_ETHER, or INFINIBAND for IPoIB */
+    unsigned addr_len;        /* bytes of dev_addr/perm_addr: 6, or 20 for IPoIB */
+    char name_prefix[8];      /* "eth" (ether_setup), "ib" (IPoIB): names "<prefix>N" */
+    uint8_t dev_addr[GND_MAX_ADDR_LEN];  /* current hardware address (MAC) */
+    uint8_t perm_addr[GND_MAX_ADDR_LEN]; /* all zero unless the address was permanent (G-18);
+                                            failover compares its first 6 bytes */
     bool addr_random;         /* NET_ADDR_RANDOM at registration */
     bool up;                  /* IFF_UP (admin up) */
     bool running;             /* __LINK_STATE_START: ndo_open succeeded */

@@ -372,6 +372,7 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
     };
     sim_strlcpy(c->primary_driver, "iavf", sizeof(c->primary_driver));
     bool needs_mac_set = false;
+    const struct scn_knob *link_knob = NULL;
     for (size_t i = 0; i < sg->nknobs; i++) {
         const struct scn_knob *k = &sg->knobs[i];
         const char *key = k->key.text;
@@ -413,6 +414,9 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
                                 "found '%s'",
                                 k->values.v[0].text);
             sim_strlcpy(c->primary_driver, k->values.v[0].text, sizeof(c->primary_driver));
+        } else if (strcmp(key, "primary-link") == 0) {
+            r = knob_bool(k, "infiniband", "ethernet", &c->primary_infiniband, err);
+            link_knob = k;
         } else if (strcmp(key, "link-watch-delay") == 0) {
             r = knob_time(k, &c->linkwatch_delay, err);
         } else if (strcmp(key, "ifup") == 0) {
@@ -452,6 +456,12 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
         if (r)
             return r;
     }
+    /* ConnectX VFs run either link layer; the Intel VFs only Ethernet */
+    if (link_knob && c->primary_infiniband && strcmp(c->primary_driver, "mlx5_core") != 0)
+        return scn_errf(err, &link_knob->values.v[0].pos,
+                        "knob primary-link infiniband needs primary-driver mlx5_core (an %s VF "
+                        "is Ethernet only)",
+                        c->primary_driver);
     if (!needs_mac_set) /* G-01 landed in Linux 6.3 */
         c->standby_needs_mac = c->kernel_major > 6 || (c->kernel_major == 6 && c->kernel_minor >= 3);
     return 0;

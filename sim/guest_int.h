@@ -48,6 +48,8 @@ struct guest_cfg {
     bool primary_random_mac;  /* "primary-mac permanent|random" */
     bool primary_bond;        /* "primary-bond on|off": the primary is a bond port */
     char primary_driver[24];  /* "primary-driver NAME" for vfio VFs */
+    bool primary_infiniband;  /* "primary-link infiniband": the VF's port runs InfiniBand
+                                 (mlx5_core; IPoIB registers ibN, ARPHRD_INFINIBAND) */
     sim_time linkwatch_delay; /* "link-watch-delay T" (default 1s) */
     bool ifup;                /* "ifup on|off": init brings the master (or NIC) up */
     bool pciehp_poll;         /* "pciehp-poll on|off" (G-86) */
@@ -206,6 +208,17 @@ void gnetdev_free(struct gnetdev *nd);
 /* Register: name it, copy the permanent MAC (unless the MAC was random),
  * run NETDEV_REGISTER.  0 or -errno (the device is then still allocated). */
 int gnetdev_register(struct gnetdev *nd, const uint8_t mac[6], bool mac_random);
+/* The same for a device whose address is not a MAC: `len` bytes (at most
+ * 32), e.g. IPoIB's 20 (flags, QP number, port GID). */
+int gnetdev_register_addr(struct gnetdev *nd, const uint8_t *addr, unsigned len, bool random);
+/* Link layers other than Ethernet, set before registering: the device's
+ * type (ARPHRD_*), its name prefix and address length change. */
+enum gnetdev_link {
+    GNETDEV_LINK_ETHER,      /* ether_setup: ARPHRD_ETHER, "ethN", 6-byte MAC (the default) */
+    GNETDEV_LINK_INFINIBAND, /* ipoib_setup_common: ARPHRD_INFINIBAND, "ibN", 20-byte
+                                address, MTU 2044 (datagram mode) */
+};
+void gnetdev_set_link(struct gnetdev *nd, enum gnetdev_link link);
 /* Unregister (closing it first if up, as the core does) and free it. */
 void gnetdev_unregister(struct gnetdev *nd);
 void *gnetdev_priv(const struct gnetdev *nd);

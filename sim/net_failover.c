@@ -303,7 +303,10 @@ static enum gnd_rx_result handle_frame(struct gnetdev **pnd, void *data);
  * existing devices when a master registers. */
 static void failover_slave_register(struct gnet *n, struct gnetdev *nd)
 {
-    /* IMP: G-16 every modelled device is ARPHRD_ETHER */
+    /* IMP: G-16 only Ethernet devices are considered (an IPoIB interface
+     * has a 20-byte address whose first 6 bytes the MAC lookup would read) */
+    if (nd->type != GND_ARPHRD_ETHER)
+        return;
     struct failover *fo = failover_get_bymac(n, nd);
     if (!fo)
         return;

@@ -306,7 +306,32 @@ struct gnetdev *gnetdev_alloc_on(struct guest *g, const char *driver,
     nd->dst_release = true;
     nd->vlan_features = GND_F_VLAN_FEATURES;
     nd->enc_features = GND_F_VLAN_FEATURES | GND_F_GSO_ENCAP;
+    nd->type = GND_ARPHRD_ETHER; /* ether_setup */
+    nd->addr_len = 6;
+    sim_strlcpy(nd->name_prefix, "eth", sizeof(nd->name_prefix));
     return nd;
+}
+
+void gnetdev_set_link(struct gnetdev *nd, enum gnetdev_link link)
+{
+    SIM_ASSERT(nd->reg == GND_REG_UNINIT);
+    switch (link) {
+    case GNETDEV_LINK_ETHER:
+        nd->type = GND_ARPHRD_ETHER;
+        nd->addr_len = 6;
+        sim_strlcpy(nd->name_prefix, "eth", sizeof(nd->name_prefix));
+        return;
+    case GNETDEV_LINK_INFINIBAND:
+        /* ipoib_setup_common: datagram mode, the IB MTU less the 4-byte
+         * IPoIB header: 2044 on a 2 KiB IB MTU, at most 4092 */
+        nd->type = GND_ARPHRD_INFINIBAND;
+        nd->addr_len = 20;
+        nd->hard_header_len = 24;
+        sim_strlcpy(nd->name_prefix, "ib", sizeof(nd->name_prefix));
+        gnetdev_set_mtu_range(nd, 2044, 68, 4092);
+        return;
+    }
+    SIM_ASSERT(!"unhandled link type");
 }
 
 struct gnetdev *gnetdev_alloc(struct guest *g, const char *driver, struct gpci_dev *parent,
@@ -363,12 +388,12 @@ struct gnetdev *gnetdev_by_name(const struct gnet *n, const char *name)
     return NULL;
 }
 
-/* dev_alloc_name("eth%d"): the lowest unit number not in use. */
+/* dev_alloc_name("eth%d", "ib%d"): the lowest unit number not in use. */
 static void alloc_name(struct gnet *n, struct gnetdev *nd)
 {
     for (unsigned unit = 0;; unit++) {
         char name[16];
-        snprintf(name, sizeof(name), "eth%u", unit);
+        snprintf(name, sizeof(name), "%s%u", nd->name_prefix, unit);
         if (!gnetdev_by_name(n, name)) {
             sim_strlcpy(nd->name, name, sizeof(nd->name));
             return;
@@ -378,8 +403,15 @@ static void alloc_name(struct gnet *n, struct gnetdev *nd)
 
 int gnetdev_register(struct gnetdev *nd, const uint8_t mac[6], bool mac_random)
 {
+    SIM_ASSERT(nd->addr_len == 6);
+    return gnetdev_register_addr(nd, mac, 6, mac_random);
+}
+
+int gnetdev_register_addr(struct gnetdev *nd, const uint8_t *mac, unsigned len, bool mac_random)
+{
     struct gnet *n = gnet_of(nd->g);
     SIM_ASSERT(nd->reg == GND_REG_UNINIT);
+    SIM_ASSERT(len == nd->addr_len && len <= GND_MAX_ADDR_LEN);
     if (n->fail_next_register) {
         int err = n->fail_next_register;
         n->fail_next_register = 0;
@@ -387,11 +419,11 @@ int gnetdev_register(struct gnetdev *nd, const uint8_t mac[6], bool mac_random)
     }
     alloc_name(n, nd);
     nd->ifindex = n->next_ifindex++;
-    memcpy(nd->dev_addr, mac, 6);
+    memcpy(nd->dev_addr, mac, len);
     nd->addr_random = mac_random;
     /* IMP: G-18 register_netdevice copies perm_addr only for NET_ADDR_PERM */
     if (!mac_random || mutant(nd->g, MUT_RANDOM_MAC_PAIRS))
-        memcpy(nd->perm_addr, mac, 6);
+        memcpy(nd->perm_addr, mac, len);
     nd->reg = GND_REG_REGISTERED;
     struct gnetdev **p = &n->devs;
     while (*p)
@@ -840,7 +872,7 @@ static struct gnetdev *default_interface(struct gnet *n)
         if (d->priv_flags & GND_IFF_FAILOVER)
             return d;
     for (struct gnetdev *d = n->devs; d; d = d->next)
-        if (!d->master)
+        if (!d->master && d->type == GND_ARPHRD_ETHER)
             return d;
     return NULL;
 }

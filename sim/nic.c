@@ -34,7 +34,20 @@
  *
  * Knob primary-mac random: the driver registers a random MAC (no permanent
  * address, G-18), whatever the device offers.
+ *
+ * Knob primary-link infiniband: the ConnectX VF's port runs InfiniBand, so
+ * after mlx5_core the IB stack (mlx5_ib, ib_ipoib) registers the VF's net
+ * device: ibN, ARPHRD_INFINIBAND, a 20-byte address (flags and QP number,
+ * then the port GID fe80::GUID, the GUID the PF gave the VF, derived from
+ * its MAC as mlx5 administrators commonly do: bytes 0-2, ff:fe, bytes 3-5).
+ * Failover never considers it (G-16).  IPoIB prints no line of its own at
+ * registration or on carrier changes; the wording of ConnectX VFs is not
+ * recorded here.
  */
+
+/* The UD QP number the model gives an IPoIB interface (the HCA allocates
+ * one; its value only shows in the address's bytes 1-3). */
+#define IPOIB_QPN 0x000048u
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +158,7 @@ struct nic {
     struct guest_timer task;     /* e1000e: the watchdog task the timer queued */
     bool open;
     bool negotiating;            /* the watchdog run at open sees no link yet */
+    bool ib;                     /* IPoIB on an InfiniBand port (knob primary-link) */
 };
 
 static sim_time jitter(struct guest *g, sim_time lo, sim_time hi)
@@ -183,6 +197,13 @@ static void report_link(struct nic *n, bool up)
 {
     if (!n->nd || gnetdev_carrier_ok(n->nd) == up)
         return;
+    if (n->ib) { /* IPoIB follows the port silently */
+        if (up)
+            gnetdev_carrier_on(n->nd);
+        else
+            gnetdev_carrier_off(n->nd);
+        return;
+    }
     if (up) {
         nic_log(n, n->m->link_on_netdev, n->m->link_up);
         gnetdev_carrier_on(n->nd);
@@ -314,12 +335,32 @@ static void nic_destroy(struct nic *n)
     free(n);
 }
 
+/* The IPoIB hardware address: datagram mode (flags 0), the QP number, the
+ * port's link-local GID fe80::GUID. */
+static void ipoib_addr(const struct nic *n, uint8_t a[20])
+{
+    memset(a, 0, 20);
+    a[1] = (uint8_t)(IPOIB_QPN >> 16), a[2] = (uint8_t)(IPOIB_QPN >> 8), a[3] = (uint8_t)IPOIB_QPN;
+    a[4] = 0xfe, a[5] = 0x80;
+    const uint8_t *m = n->mac;
+    uint8_t guid[8] = { m[0], m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5] };
+    memcpy(a + 12, guid, 8);
+}
+
 /* register_netdev and what the driver prints after it */
 static int nic_register(struct nic *n)
 {
     n->nd = gnetdev_alloc(n->g, n->m->name, n->pdev, &nic_ops, n);
     gnetdev_carrier_off(n->nd); /* "carrier off reporting is important ... before open" */
-    int err = gnetdev_register(n->nd, n->mac, n->mac_random);
+    int err;
+    if (n->ib) {
+        uint8_t addr[20];
+        ipoib_addr(n, addr);
+        gnetdev_set_link(n->nd, GNETDEV_LINK_INFINIBAND);
+        err = gnetdev_register_addr(n->nd, addr, sizeof(addr), false);
+    } else {
+        err = gnetdev_register(n->nd, n->mac, n->mac_random);
+    }
     if (err) {
         gnetdev_free(n->nd);
         n->nd = NULL;
@@ -465,7 +506,8 @@ static int vf_probe(struct guest *g, struct gpci_dev *pdev)
     const struct nic_model *m = model_named(nic_vf_driver_name(g));
     SIM_ASSERT(m != NULL); /* the knob is checked when parsed */
     struct nic *n = nic_new(g, pdev, m);
-    if (n->mac_random) {
+    n->ib = g->cfg.primary_infiniband;
+    if (n->mac_random && !n->ib) {
         if (strcmp(m->name, "iavf") == 0) {
             nic_log(n, false, "Invalid MAC address 00:00:00:00:00:00, using random");
         } else if (strcmp(m->name, "ixgbevf") == 0) {

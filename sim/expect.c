@@ -223,7 +223,8 @@ struct expect_eval *expect_new(struct sim_world *w, const struct scenario *s)
             sim_schedule_at(w, &st->sample, st->out.e->at);
         }
     }
-    sim_world_add_sink(w, on_obs, ev);
+    /* without expectations only the run's end is noted */
+    sim_world_add_sink_kinds(w, on_obs, ev, ev->n ? OBS_ALL_KINDS : OBS_KIND_BIT(OBS_END));
     return ev;
 }
 

@@ -522,6 +522,10 @@ static void capture_netdev(struct traffic *t, struct host *h, const char *qdev_i
         return;
     c->records++;
     c->dir_records[dir == OBS_DIR_FROM_GUEST ? DIR_OUT : DIR_IN]++;
+    if (!sim_world_wants(t->w, OBS_FRAME)) { /* nobody reads the captures */
+        sim_emit_skip(t->vm, hid, OBS_FRAME);
+        return;
+    }
     struct obs_frame of = { .point = c->point, .role = c->role, .dir = dir, .len = len,
                             .caplen = caplen > HOST_SNAPLEN ? HOST_SNAPLEN : caplen,
                             .data = data, .stamp = file_stamp(t) };
@@ -552,6 +556,12 @@ static void capture_guest(struct traffic *t, enum obs_role role, enum obs_dir di
     struct capture *c = capture_get(t, hid, true, "guest", NULL, OBS_ROLE_MASTER);
     if (!c)
         return;
+    if (!sim_world_wants(t->w, OBS_FRAME)) { /* nobody reads the captures */
+        c->records++;
+        c->dir_records[dir == OBS_DIR_FROM_GUEST ? DIR_OUT : DIR_IN]++;
+        sim_emit_skip(t->vm, hid, OBS_FRAME);
+        return;
+    }
     uint8_t rec[SLL2_LEN + MAX_FRAME];
     uint32_t pl_cap = caplen - 14 > MAX_FRAME ? MAX_FRAME : caplen - 14;
     uint16_t proto = get16(eth + 12);
@@ -1546,7 +1556,7 @@ struct traffic *traffic_new(struct sim_vm *vm, const struct scn_traffic *cfg, st
         guest_set_rx_hook(vm->guest, (struct guest_rx_hook){ .fn = on_guest_rx,
                                                              .drop = on_guest_drop, .ctx = t });
     if (vm->index == 0)
-        sim_world_add_sink(vm->w, on_obs, vm->w);
+        sim_world_add_sink_kinds(vm->w, on_obs, vm->w, OBS_KIND_BIT(OBS_STATE));
     return t;
 err_free:
     traffic_free(t);

@@ -65,7 +65,9 @@ struct sim_world {
     struct sim_queue queue;
     uint64_t obs_seq;           /* next observation sequence number */
     struct obs_sink sinks[SIM_MAX_SINKS];
+    uint32_t sink_kinds[SIM_MAX_SINKS]; /* the kinds each sink receives */
     unsigned nsinks;
+    uint32_t wanted;            /* kinds at least one sink receives */
     struct sim_vm *vms;         /* owned array of nvms */
     uint32_t nvms;
     const struct scenario *scn;     /* borrowed; may be NULL */
@@ -91,6 +93,28 @@ void sim_world_own(struct sim_world *w, void *ptr, void (*free_fn)(void *ptr));
  * when SIM_MAX_SINKS are already installed. */
 int sim_world_add_sink(struct sim_world *w, void (*fn)(void *, const struct obs *),
                        void *ctx);
+
+/* A set of observation kinds: bit k stands for enum obs_kind k. */
+#define OBS_KIND_BIT(k) (UINT32_C(1) << (k))
+#define OBS_ALL_KINDS (OBS_KIND_BIT(OBS_NKINDS) - 1)
+#define OBS_QMP_KINDS                                                                   \
+    (OBS_KIND_BIT(OBS_QMP_GREETING) | OBS_KIND_BIT(OBS_QMP_COMMAND) |                   \
+     OBS_KIND_BIT(OBS_QMP_REPLY) | OBS_KIND_BIT(OBS_QMP_EVENT))
+
+/* The same for a consumer of only some kinds (a set of OBS_KIND_BIT): it is
+ * not called for the others.  An observation no sink receives is not built
+ * at all (not printed, formatted or decoded); it still takes its sequence
+ * number and its line in its artifact, so the records that are delivered
+ * are the same whatever the other sinks want. */
+int sim_world_add_sink_kinds(struct sim_world *w, void (*fn)(void *, const struct obs *),
+                             void *ctx, uint32_t kinds);
+
+/* Does any sink receive observations of kind k?  A producer whose record
+ * costs work to build asks first and, if not, calls sim_emit_skip. */
+static inline bool sim_world_wants(const struct sim_world *w, enum obs_kind k)
+{
+    return (w->wanted >> k) & 1;
+}
 
 /* Wall-clock ns of the current instant. */
 static inline sim_time sim_wallclock(const struct sim_world *w)
@@ -149,6 +173,11 @@ void sim_emit_hostlog_continued(struct sim_vm *vm, enum obs_host host, const cha
  * time/seq/origin by this function; `file` names the capture's pcap). */
 void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,
                     const char *file, uint64_t record);
+
+/* An observation of kind k that no sink receives (sim_world_wants is
+ * false): it takes its sequence number and, for QMP, console and stderr
+ * lines, its line in the artifact, as if it had been emitted. */
+void sim_emit_skip(struct sim_vm *vm, enum obs_host host, enum obs_kind k);
 
 /* A model state change. */
 void sim_emit_state(struct sim_vm *vm, enum obs_host host, const char *entity,

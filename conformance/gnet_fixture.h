@@ -31,6 +31,8 @@ struct fake_dev {
     int mtu_err;              /* ndo_change_mtu result */
     unsigned queue;           /* what select_queue answers */
     unsigned tx;              /* frames the driver sent */
+    unsigned locked_calls;    /* ndo_open / ndo_change_mtu calls made under the instance lock */
+    unsigned unlocked_calls;  /* ... and without it */
     struct fake_dev *next;
 };
 
@@ -44,9 +46,20 @@ struct gfix {
     unsigned rx_drop[FRAME_NDROPS];
 };
 
+/* Count the driver calls made with and without the instance lock. */
+static inline void fake_lock_seen(struct gnetdev *nd)
+{
+    struct fake_dev *f = gnetdev_priv(nd);
+    if (nd->instance_locked)
+        f->locked_calls++;
+    else
+        f->unlocked_calls++;
+}
+
 static inline int fake_open(struct gnetdev *nd)
 {
     struct fake_dev *f = gnetdev_priv(nd);
+    fake_lock_seen(nd);
     return f->open_err;
 }
 
@@ -62,6 +75,7 @@ static inline int fake_mtu(struct gnetdev *nd, unsigned mtu)
 {
     (void)mtu;
     struct fake_dev *f = gnetdev_priv(nd);
+    fake_lock_seen(nd);
     return f->mtu_err;
 }
 

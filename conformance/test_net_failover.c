@@ -247,6 +247,66 @@ static void test_only_ethernet_pairs(void **state)
     scn_free(sc);
 }
 
+/* linux-guest.md bug 5: from 6.15 a queue-management VF (mlx5) is
+ * registered with its instance lock held, and failover's enslave runs in
+ * that notifier: it must use the lock-free netif_* calls, or it re-takes
+ * the mutex and the probe hangs (the model asserts the lock is never taken
+ * twice).  The master's scan of devices that registered before it takes
+ * the lock itself.  Either way the driver's MTU change and open run under
+ * the lock, and the lock is free afterwards; a later dev_* call takes it
+ * again. */
+static struct fake_dev *locked_vf(struct gfix *x, const char *pciname)
+{
+    struct fake_dev *f = gfix_fake(x);
+    f->pdev.g = x->g;
+    snprintf(f->pdev.name, sizeof(f->pdev.name), "%s", pciname);
+    f->nd = gnetdev_alloc(x->g, "mlx5_core", &f->pdev, &fake_ops, f);
+    gnetdev_set_mtu_range(f->nd, 9000, 68, 9000);
+    gnetdev_set_ops_locked(f->nd);
+    assert_int_equal(gnetdev_register(f->nd, MAC_A, false), 0);
+    return f;
+}
+
+static void test_enslave_under_instance_lock(void **state)
+{
+    (void)state;
+    EVIDENCE(L6.5, G-26, G-27, G-13);
+    /* hot-added while the master runs: NETDEV_REGISTER holds the lock */
+    struct gfix *x = gfix_new_knobs(0, "    kernel 6.18\n");
+    gfix_standby(x, 0, MAC_A);
+    assert_int_equal(gnetdev_open(gfix_dev(x, "eth0")), 0);
+    struct fake_dev *vf = locked_vf(x, "0000:02:00.0");
+    assert_ptr_equal(failover_primary(gfix_fo(x, "eth0")), vf->nd);
+    assert_int_equal(gnetdev_mtu(vf->nd), 1500); /* aligned under the lock */
+    assert_true(gnetdev_running(vf->nd));        /* opened under the lock */
+    assert_int_equal(vf->locked_calls, 2);
+    assert_int_equal(vf->unlocked_calls, 0);
+    assert_false(vf->nd->instance_locked);
+    assert_int_equal(gnetdev_set_mtu(vf->nd, 1400), 0); /* dev_set_mtu locks again */
+    assert_int_equal(vf->locked_calls, 3);
+    gfix_free(x);
+
+    /* present before the master: its scan takes the lock */
+    x = gfix_new_knobs(0, "    kernel 6.18\n");
+    vf = locked_vf(x, "0000:02:00.0");
+    gfix_standby(x, 0, MAC_A);
+    assert_ptr_equal(failover_primary(gfix_fo(x, "eth1")), vf->nd);
+    assert_int_equal(gnetdev_mtu(vf->nd), 1500);
+    assert_int_equal(vf->locked_calls, 1);
+    assert_int_equal(vf->unlocked_calls, 0);
+    assert_false(vf->nd->instance_locked);
+    gfix_free(x);
+
+    /* before 6.15 there is no instance lock */
+    x = gfix_new_knobs(0, "    kernel 6.14\n");
+    gfix_standby(x, 0, MAC_A);
+    vf = locked_vf(x, "0000:02:00.0");
+    assert_ptr_equal(failover_primary(gfix_fo(x, "eth0")), vf->nd);
+    assert_int_equal(vf->locked_calls, 0);
+    assert_int_equal(vf->unlocked_calls, 1);
+    gfix_free(x);
+}
+
 /* A primary candidate needs a PCI parent. */
 static void test_primary_needs_pci_parent(void **state)
 {
@@ -891,6 +951,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_destroy),
     cmocka_unit_test(test_master_mac_refused),
     cmocka_unit_test(test_only_ethernet_pairs),
+    cmocka_unit_test(test_enslave_under_instance_lock),
 };
 
 FO_MAIN("net_failover", tests)

@@ -148,6 +148,9 @@ struct gnetdev {
     unsigned nvids;
     bool has_ipv4;            /* init configured 10.0.2.15/24 on it */
     struct failover *failover;/* this device is a failover master */
+    bool ops_locked;          /* netdev_need_ops_lock: the driver's ops run under the
+                                 instance lock (6.15+, drivers with queue management) */
+    bool instance_locked;     /* netdev_lock() held (bug 5: never taken twice) */
     struct gnetdev *next;     /* registry, in registration order */
 };
 
@@ -204,6 +207,23 @@ enum frame_drop gnetdev_queue_xmit(struct gnetdev *nd, const struct frame *f);
 /* Deliver a frame to the stack bound to nd (the end of __netif_receive_skb). */
 enum frame_drop gnetdev_deliver(struct gnetdev *nd, const struct frame *f, enum obs_role via);
 int gnetdev_set_mac(struct gnetdev *nd, const uint8_t mac[6]);
+/*
+ * The instance lock (netdev_lock_ops, linux-guest.md bug 5).  From 6.15 a
+ * device whose driver needs it (gnetdev_set_ops_locked) is locked while
+ * NETDEV_REGISTER and NETDEV_UP run, and the dev_* calls (gnetdev_open,
+ * gnetdev_close, gnetdev_set_mtu) take it themselves; code that already
+ * holds it -- a notifier on such a device, or its own locker -- uses the
+ * netif_* variants below, which require it held.  The lock is a plain
+ * mutex: taking it twice is the hang of bug 5, and the model asserts it
+ * never happens.  On older kernels and other devices all of this is a
+ * no-op.
+ */
+bool gnetdev_need_ops_lock(const struct gnetdev *nd);
+void gnetdev_lock_ops(struct gnetdev *nd);
+void gnetdev_unlock_ops(struct gnetdev *nd);
+int gnetdev_open_locked(struct gnetdev *nd);                 /* netif_open */
+void gnetdev_close_locked(struct gnetdev *nd);               /* netif_close */
+int gnetdev_set_mtu_locked(struct gnetdev *nd, unsigned mtu); /* netif_set_mtu */
 int gnetdev_change_name(struct gnetdev *nd, const char *newname);
 int gnetdev_vlan_add(struct gnetdev *nd, uint16_t vid);
 int gnetdev_vlan_kill(struct gnetdev *nd, uint16_t vid);

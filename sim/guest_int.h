@@ -219,6 +219,9 @@ enum gnetdev_link {
                                 address, MTU 2044 (datagram mode) */
 };
 void gnetdev_set_link(struct gnetdev *nd, enum gnetdev_link link);
+/* The driver's ops need the instance lock (a queue-management driver such
+ * as mlx5 from 6.15: netdev_need_ops_lock); set before registering. */
+void gnetdev_set_ops_locked(struct gnetdev *nd);
 /* Unregister (closing it first if up, as the core does) and free it. */
 void gnetdev_unregister(struct gnetdev *nd);
 void *gnetdev_priv(const struct gnetdev *nd);

@@ -243,6 +243,9 @@ static void vids_del_by_dev(struct gnetdev *to, const struct gnetdev *from)
         gnetdev_vlan_kill(to, from->vids[i]);
 }
 
+/* Runs with the slave's instance lock held (NETDEV_REGISTER holds it, the
+ * scan of existing devices takes it): only the lock-free netif_* calls
+ * (bug 5's fix, b84c5632). */
 static int slave_register(struct failover *fo, struct gnetdev *nd)
 {
     struct gnetdev *m = fo->master;
@@ -250,7 +253,7 @@ static int slave_register(struct failover *fo, struct gnetdev *nd)
     int err;
     /* IMP: G-26 */
     if (!mutant(fo->n, MUT_SLAVE_MTU_NOT_ALIGNED)) {
-        err = gnetdev_set_mtu(nd, m->mtu);
+        err = gnetdev_set_mtu_locked(nd, m->mtu);
         if (err) {
             gnetdev_log(m, "unable to change mtu of %s to %u register failed", nd->name, m->mtu);
             return err;
@@ -258,7 +261,7 @@ static int slave_register(struct failover *fo, struct gnetdev *nd)
     }
     /* IMP: G-27 */
     if (m->running) {
-        err = gnetdev_open(nd);
+        err = gnetdev_open_locked(nd);
         if (err && err != -GNET_EBUSY) {
             gnetdev_log(m, "Opening slave %s failed err:%d", nd->name, err);
             goto err_dev_open;
@@ -291,9 +294,9 @@ static int slave_register(struct failover *fo, struct gnetdev *nd)
 
 err_vlan_add:
     gnetdev_addr_unsync(nd, m);
-    gnetdev_close(nd);
+    gnetdev_close_locked(nd);
 err_dev_open:
-    gnetdev_set_mtu(nd, orig_mtu);
+    gnetdev_set_mtu_locked(nd, orig_mtu);
     return err;
 }
 
@@ -659,8 +662,13 @@ static void failover_register(struct failover *fo)
     for (struct gnetdev *d = n->devs; d;) {
         struct gnetdev *next = d->next;
         if (!(d->priv_flags & GND_IFF_FAILOVER) && !is_zero_mac(d->perm_addr) &&
-            memcmp(d->perm_addr, m->perm_addr, 6) == 0)
+            memcmp(d->perm_addr, m->perm_addr, 6) == 0) {
+            /* IMP: L6.5 the scan takes the candidate's instance lock, as
+             * NETDEV_REGISTER would hold it */
+            gnetdev_lock_ops(d);
             failover_slave_register(n, d);
+            gnetdev_unlock_ops(d);
+        }
         d = next;
     }
 }

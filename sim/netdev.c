@@ -431,7 +431,10 @@ int gnetdev_register_addr(struct gnetdev *nd, const uint8_t *mac, unsigned len, 
     *p = nd;
     /* linkwatch_init_dev: operstate stays "unknown" while carrier is on */
     nd->operstate = nd->carrier ? GND_OPER_UNKNOWN : GND_OPER_DOWN;
+    /* from 6.15 NETDEV_REGISTER runs under the instance lock (4c975fd70002) */
+    gnetdev_lock_ops(nd);
     gnet_call_notifiers(n, GNET_EV_REGISTER, nd);
+    gnetdev_unlock_ops(nd);
     return 0;
 }
 
@@ -457,6 +460,43 @@ void gnetdev_unregister(struct gnetdev *nd)
     free(nd);
 }
 
+/* ---- the instance lock (bug 5) ------------------------------------------------------- */
+
+void gnetdev_set_ops_locked(struct gnetdev *nd)
+{
+    SIM_ASSERT(nd->reg == GND_REG_UNINIT);
+    nd->ops_locked = true;
+}
+
+/* netdev_need_ops_lock: the instance lock exists from 6.15 (4c975fd70002). */
+bool gnetdev_need_ops_lock(const struct gnetdev *nd)
+{
+    return nd->ops_locked && gnet_kernel_at_least(nd->g, 6, 15);
+}
+
+void gnetdev_lock_ops(struct gnetdev *nd)
+{
+    if (!gnetdev_need_ops_lock(nd))
+        return;
+    /* a mutex: taking it again from under itself never returns (bug 5) */
+    SIM_ASSERT(!nd->instance_locked);
+    nd->instance_locked = true;
+}
+
+void gnetdev_unlock_ops(struct gnetdev *nd)
+{
+    if (!gnetdev_need_ops_lock(nd))
+        return;
+    SIM_ASSERT(nd->instance_locked);
+    nd->instance_locked = false;
+}
+
+/* netdev_ops_assert_locked */
+static void assert_ops_locked(const struct gnetdev *nd)
+{
+    SIM_ASSERT(!gnetdev_need_ops_lock(nd) || nd->instance_locked);
+}
+
 /* ---- open / close ------------------------------------------------------------------------- */
 
 static void dev_set_rx_mode(struct gnetdev *nd)
@@ -465,9 +505,11 @@ static void dev_set_rx_mode(struct gnetdev *nd)
         nd->ops->set_rx_mode(nd);
 }
 
-int gnetdev_open(struct gnetdev *nd)
+/* netif_open: the caller holds the instance lock; NETDEV_UP runs under it. */
+int gnetdev_open_locked(struct gnetdev *nd)
 {
     struct gnet *n = gnet_of(nd->g);
+    assert_ops_locked(nd);
     if (nd->reg != GND_REG_REGISTERED)
         return -GNET_ENODEV;
     if (nd->up)
@@ -487,9 +529,18 @@ int gnetdev_open(struct gnetdev *nd)
     return 0;
 }
 
-void gnetdev_close(struct gnetdev *nd)
+int gnetdev_open(struct gnetdev *nd)
+{
+    gnetdev_lock_ops(nd);
+    int err = gnetdev_open_locked(nd);
+    gnetdev_unlock_ops(nd);
+    return err;
+}
+
+void gnetdev_close_locked(struct gnetdev *nd)
 {
     struct gnet *n = gnet_of(nd->g);
+    assert_ops_locked(nd);
     if (!nd->up)
         return;
     gnet_call_notifiers(n, GNET_EV_GOING_DOWN, nd);
@@ -499,6 +550,13 @@ void gnetdev_close(struct gnetdev *nd)
         nd->ops->stop(nd);
     nd->up = false;
     gnet_call_notifiers(n, GNET_EV_DOWN, nd);
+}
+
+void gnetdev_close(struct gnetdev *nd)
+{
+    gnetdev_lock_ops(nd);
+    gnetdev_close_locked(nd);
+    gnetdev_unlock_ops(nd);
 }
 
 /* ---- carrier ---------------------------------------------------------------------------------- */
@@ -550,9 +608,11 @@ unsigned gnetdev_mtu(const struct gnetdev *nd)
     return nd->mtu;
 }
 
-/* dev_set_mtu: range check, the driver's ndo_change_mtu, NETDEV_CHANGEMTU. */
-int gnetdev_set_mtu(struct gnetdev *nd, unsigned mtu)
+/* netif_set_mtu: range check, the driver's ndo_change_mtu, NETDEV_CHANGEMTU;
+ * the caller holds the instance lock. */
+int gnetdev_set_mtu_locked(struct gnetdev *nd, unsigned mtu)
 {
+    assert_ops_locked(nd);
     if (mtu == nd->mtu)
         return 0;
     if (mtu < nd->min_mtu || mtu > nd->max_mtu)
@@ -567,6 +627,15 @@ int gnetdev_set_mtu(struct gnetdev *nd, unsigned mtu)
     nd->mtu = mtu;
     gnet_call_notifiers(gnet_of(nd->g), GNET_EV_CHANGEMTU, nd);
     return 0;
+}
+
+/* dev_set_mtu: takes the instance lock around netif_set_mtu. */
+int gnetdev_set_mtu(struct gnetdev *nd, unsigned mtu)
+{
+    gnetdev_lock_ops(nd);
+    int err = gnetdev_set_mtu_locked(nd, mtu);
+    gnetdev_unlock_ops(nd);
+    return err;
 }
 
 int gnetdev_set_mac(struct gnetdev *nd, const uint8_t mac[6])

@@ -353,6 +353,10 @@ static int nic_register(struct nic *n)
     n->nd = gnetdev_alloc(n->g, n->m->name, n->pdev, &nic_ops, n);
     gnetdev_carrier_off(n->nd); /* "carrier off reporting is important ... before open" */
     int err;
+    /* mlx5e has queue management ops: from 6.15 its ops run under the
+     * instance lock (IPoIB does not) */
+    if (!n->ib && strcmp(n->m->name, "mlx5_core") == 0)
+        gnetdev_set_ops_locked(n->nd);
     if (n->ib) {
         uint8_t addr[20];
         ipoib_addr(n, addr);

@@ -255,7 +255,8 @@ ALL_C := $(SIM_SRC) $(SPEC_SRC) $(CLI_SRC) $(TEST_SRC) $(HARN_SRC)
 format:
 	clang-format -i $(ALL_C) $(wildcard sim/include/sim/*.h spec/*.h cli/*.h conformance/*.h)
 
-# cppcheck (warning, portability, performance) over every C file; clang-tidy
+# cppcheck (warning, portability, performance) over every C file (tests may
+# realloc without keeping the old pointer: they stop at the failed assert); clang-tidy
 # with the checks of .clang-tidy over the product and the fuzz targets (one
 # process per file, in parallel); and fosim's own rules on sim/ and spec/:
 # no call that reads the wall clock, sleeps, or keeps hidden global state
@@ -272,12 +273,13 @@ space := $(null) $(null)
 lint:
 	@echo "cppcheck: $(words $(ALL_C) $(wildcard fuzz/*.c)) files and the conformance helpers"
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-	  --inline-suppr -D_POSIX_C_SOURCE=200809L -Isim/include -Ispec -Iconformance -Ifuzz \
+	  --inline-suppr --suppress=memleakOnRealloc:conformance/*.c \
+	  -D_POSIX_C_SOURCE=200809L -Isim/include -Ispec -Iconformance -Ifuzz \
 	  $(ALL_C) $(wildcard fuzz/*.c) $(filter-out $(TEST_SRC) $(HARN_SRC),$(wildcard conformance/*.c))
 	@echo "clang-tidy: $(words $(LINT_TIDY_SRC)) files"
 	@printf '%s\n' $(LINT_TIDY_SRC) | xargs -P "$$(nproc)" -n 1 sh -c \
 	  'clang-tidy --quiet "$$0" -- $(LINT_TIDY_FLAGS) 2>/dev/null || \
-	   { echo "clang-tidy: findings in $$0 (above)"; exit 255; }'
+	   { echo "clang-tidy: findings in $$0 (above)"; exit 1; }'
 	@bad=0; for f in $(SIM_SRC) $(SPEC_SRC); do \
 	  out=$$(gcc -fpreprocessed -dD -E $$f 2>/dev/null | sed -E 's/"([^"\\]|\\.)*"/""/g' | \
 	    grep -E '(^|[^A-Za-z0-9_.>])($(subst $(space),|,$(LINT_FORBIDDEN)))[[:space:]]*\('); \

@@ -733,7 +733,8 @@ static int junit_merge(struct report *rs, struct junit *j, size_t nr, const size
         while (g + 1 < nall && all[g + 1]->name.p && all[i]->name.p &&
                span_eq(all[g + 1]->name, all[i]->name))
             g++;
-        struct counts c = { .id = id++ };
+        struct counts c = { .id = id };
+        id++;
         for (size_t m = i; m <= g; m++) {
             count_cases(all[m]->cases, all[m]->ncases, &c);
             c.time += all[m]->time;

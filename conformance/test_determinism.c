@@ -126,8 +126,10 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static uint64_t fnv_file(uint64_t h, const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!f) {
         fail_msg("%s: %s", path, strerror(errno));
+        return h;
+    }
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -147,7 +149,7 @@ static uint64_t fnv_dir(const char *dir)
     DIR *d = opendir(dir);
     if (!d)
         fail_msg("%s: %s", dir, strerror(errno));
-    char *names[512];
+    char *names[512] = { NULL };
     size_t n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL)

@@ -283,9 +283,9 @@ static int set_prop(const struct hdrv *drv, const struct prop *p, const char *na
         /* [domain:]bus:slot.function, hex (PCIHostDeviceAddress) */
         unsigned dom, bus, slot, fn;
         char x;
-        bool ok = sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &x) == 4
+        bool ok = sscanf(s, "%8x:%8x:%8x.%8x%c", &dom, &bus, &slot, &fn, &x) == 4
                       ? (dom <= 0xffff && bus <= 0xff && slot <= 0x1f && fn <= 7)
-                  : sscanf(s, "%x:%x.%x%c", &bus, &slot, &fn, &x) == 3
+                  : sscanf(s, "%8x:%8x.%8x%c", &bus, &slot, &fn, &x) == 3
                       ? (bus <= 0xff && slot <= 0x1f && fn <= 7)
                       : false;
         if (!ok || strchr(s, '-') || strchr(s, ' ')) {

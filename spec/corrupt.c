@@ -441,7 +441,7 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
         return -1;
     int rc = -1;
     long i = find_line(&l, c->args[1], c->nth);
-    if (i < 0) {
+    if (i < 0 || (size_t)i >= l.n) {
         sim_errf(err, "%s: no line %u contains \"%s\" (corruption %s)", path, c->nth, c->args[1],
                  c->name);
         goto out;

@@ -54,7 +54,7 @@ static sim_time uptime(const struct obs *o)
 static int bus_of(const char *addr)
 {
     unsigned dom, bus, dev, fn;
-    if (sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+    if (sscanf(addr, "%8x:%8x:%8x.%8x", &dom, &bus, &dev, &fn) != 4)
         return -1;
     return (int)bus;
 }
@@ -79,7 +79,7 @@ static void slots_learn(struct slots *t, const struct obs_klog *k)
     const char *p = k->text ? strstr(k->text, "PCI bridge to [bus ") : NULL;
     if (p) {
         unsigned bus;
-        if (sscanf(p, "PCI bridge to [bus %x", &bus) != 1)
+        if (sscanf(p, "PCI bridge to [bus %8x", &bus) != 1)
             return;
         for (unsigned i = 0; i < t->nbr; i++)
             if (strcmp(t->br[i].port, k->dev) == 0) {

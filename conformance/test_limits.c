@@ -343,6 +343,23 @@ static void test_scenario_events(void **state)
     text_free(&t);
 }
 
+/* A scenario has at most two hosts, source and target, each defined once;
+ * a fleet is the way to more VMs (vms N). */
+static void test_scenario_hosts(void **state)
+{
+    (void)state;
+    struct text t = { 0 };
+    puts_(&t, host_block);
+    puts_(&t, "host target\n-M q35\nend\nhost third\nend\n");
+    refused(save("hosts3.fos", &t), "hosts3.fos:7:6:",
+            "expected a host, source or target, found 'third'");
+    text_free(&t);
+    puts_(&t, host_block);
+    puts_(&t, host_block);
+    refused(save("hosts2.fos", &t), "hosts2.fos:4:6:", "host source is defined twice");
+    text_free(&t);
+}
+
 /* `fosim run` turns a bound into exit status 2 with the message. */
 static void test_scenario_cli(void **state)
 {
@@ -585,6 +602,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scenario_size_and_includes),
     cmocka_unit_test(test_scenario_blocks),
     cmocka_unit_test(test_scenario_events),
+    cmocka_unit_test(test_scenario_hosts),
     cmocka_unit_test(test_scenario_cli),
     cmocka_unit_test(test_qmp_bounds),
     cmocka_unit_test(test_text_line_bounds),

@@ -5,6 +5,7 @@
 #ifndef FOSIM_BENCH_FLEET_H
 #define FOSIM_BENCH_FLEET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,9 +21,9 @@ struct fleet_result {
 };
 
 /* Run a fleet of nvms VMs in this process and print one result line on
- * out.  Returns 0, 1 when the fleet did not complete its migrations, 2 on
+ * out; `all`: with a sink of every observation kind.  Returns 0, 1 when the fleet did not complete its migrations, 2 on
  * an error (message on stderr). */
-int fleet_child(uint32_t nvms, FILE *out);
+int fleet_child(uint32_t nvms, bool all, FILE *out);
 
 /* Parse a result line; 0 or -1. */
 int fleet_parse(const char *line, struct fleet_result *res);

@@ -53,7 +53,8 @@ static const char *const dir_names[NDIRS] = { "out", "in" };
 struct acct {
     uint64_t sent[NDIRS];
     uint64_t delivered[NDIRS][OBS_NROLES];
-    uint64_t dropped[NDIRS][OBS_NROLES][FRAME_NDROPS];
+    uint64_t (*dropped)[OBS_NROLES][FRAME_NDROPS]; /* [NDIRS], owned; NULL until
+                                                      the first drop */
     sim_time first[NDIRS], last[NDIRS];  /* deliveries (world time) or NONE */
     sim_time gap[NDIRS];                 /* longest interval between two deliveries */
     sim_time gap_from[NDIRS], gap_to[NDIRS];
@@ -129,12 +130,13 @@ struct pend {
 struct capture {
     enum obs_host host;
     bool guest;
-    char point[64];
-    char file[96];
-    char netdev[64];
+    const char *point;       /* these three point into names[] */
+    const char *file;
+    const char *netdev;
     enum obs_role role;
     uint64_t records;
     uint64_t dir_records[NDIRS]; /* records from / towards the guest */
+    char names[];            /* point, file and netdev, each NUL-terminated */
 };
 
 /* The peer's answer to a ping, sent PEER_DELAY after the request. */
@@ -143,7 +145,8 @@ struct reply {
     struct traffic *t;
     struct host *h;
     char netdev[64];
-    uint8_t frame[MAX_FRAME];
+    uint8_t *frame;          /* owned, frame_cap bytes: the largest reply yet */
+    uint32_t frame_cap;
     uint32_t len;
     uint16_t wl, seq;
     struct reply *next;      /* in t->replies (all) */
@@ -170,7 +173,7 @@ struct traffic {
     struct period *per;      /* owned; per[0]: before any migration */
     size_t nper;
     struct host *cur_host;   /* where the VM last ran */
-    struct sim_err fail;     /* a replay broke mid-run */
+    struct sim_err *fail;    /* owned: why a replay broke mid-run, or NULL */
     bool failed;
 };
 
@@ -412,6 +415,18 @@ static void acct_deliver(struct acct *a, enum tdir d, enum obs_role via, sim_tim
     a->last[d] = now;
 }
 
+static void acct_drop(struct acct *a, enum tdir d, enum obs_role via, enum frame_drop why)
+{
+    if (!a->dropped)
+        a->dropped = sim_xcalloc(NDIRS, sizeof(*a->dropped));
+    a->dropped[d][via][why]++;
+}
+
+static uint64_t acct_dropped(const struct acct *a, int d, int via, int why)
+{
+    return a->dropped ? a->dropped[d][via][why] : 0;
+}
+
 static struct acct *cur_acct(struct traffic *t)
 {
     return &t->per[t->nper - 1].a;
@@ -438,8 +453,8 @@ static void count_dropped(struct traffic *t, unsigned wlx, enum tdir d, enum obs
 {
     if ((unsigned)via >= OBS_NROLES)
         via = OBS_ROLE_UNKNOWN;
-    t->total.dropped[d][via][why]++;
-    cur_acct(t)->dropped[d][via][why]++;
+    acct_drop(&t->total, d, via, why);
+    acct_drop(cur_acct(t), d, via, why);
     if (wlx < t->nwl)
         t->wl[wlx].dropped++;
 }
@@ -500,14 +515,23 @@ static struct capture *capture_get(struct traffic *t, enum obs_host host, bool g
         t->cap_alloc = t->cap_alloc ? t->cap_alloc * 2 : 8;
         t->cap = sim_xrealloc(t->cap, t->cap_alloc * sizeof(*t->cap));
     }
-    struct capture *c = sim_xcalloc(1, sizeof(*c));
+    if (!netdev)
+        netdev = "";
+    const char *hname = obs_host_name(host);
+    size_t np = strlen(point) + 1, nf = strlen(hname) + 1 + strlen(point) + 6,
+           nn = strlen(netdev) + 1;
+    struct capture *c = sim_xcalloc(1, sizeof(*c) + np + nf + nn);
     t->cap[t->ncap++] = c;
     c->host = host;
     c->guest = guest;
     c->role = role;
-    sim_strlcpy(c->point, point, sizeof(c->point));
-    sim_strlcpy(c->netdev, netdev ? netdev : "", sizeof(c->netdev));
-    snprintf(c->file, sizeof(c->file), "%s-%s.pcap", obs_host_name(host), point);
+    char *names = c->names;
+    memcpy(names, point, np);
+    snprintf(names + np, nf, "%s-%s.pcap", hname, point);
+    memcpy(names + np + nf, netdev, nn);
+    c->point = names;
+    c->file = names + np;
+    c->netdev = names + np + nf;
     return c;
 }
 
@@ -844,6 +868,10 @@ static void schedule_reply(struct traffic *t, struct host *h, const char *netdev
         r->next = t->replies;
         t->replies = r;
     }
+    if (r->frame_cap < req->caplen) {
+        r->frame = sim_xrealloc(r->frame, req->caplen);
+        r->frame_cap = req->caplen;
+    }
     r->busy = true;
     r->h = h;
     sim_strlcpy(r->netdev, netdev, sizeof(r->netdev));
@@ -964,7 +992,10 @@ static void wl_fire(struct sim_world *w, struct sim_event *ev)
         break;
     case WL_PCAP:
         pcap_tick(t, wl);
-        if (pcap_fetch(t, wl, &t->fail) != 0) {
+        struct sim_err err;
+        if (pcap_fetch(t, wl, &err) != 0) {
+            t->fail = sim_xmalloc(sizeof(*t->fail));
+            *t->fail = err;
             t->failed = true;
             return;
         }
@@ -1581,13 +1612,18 @@ void traffic_free(struct traffic *t)
         struct reply *r = t->replies;
         t->replies = r->next;
         sim_cancel(t->w, &r->ev);
+        free(r->frame);
         free(r);
     }
     for (unsigned i = 0; i < t->ncap; i++)
         free(t->cap[i]);
     free(t->cap);
     free(t->pend);
+    free(t->total.dropped);
+    for (size_t i = 0; i < t->nper; i++)
+        free(t->per[i].a.dropped);
     free(t->per);
+    free(t->fail);
     free(t);
 }
 
@@ -1713,7 +1749,7 @@ static uint64_t sum_dropped(const struct acct *a, enum tdir d, int via, int why)
     for (int r = 0; r < OBS_NROLES; r++)
         for (int k = 0; k < FRAME_NDROPS; k++)
             if ((via < 0 || via == r) && (why < 0 || why == k))
-                n += a->dropped[d][r][k];
+                n += acct_dropped(a, d, r, k);
     return n;
 }
 
@@ -1754,10 +1790,10 @@ static void report_acct(const struct traffic *t, const struct acct *a, sim_time 
         sep = " (";
         for (int r = 0; r < OBS_NROLES; r++)
             for (int k = 0; k < FRAME_NDROPS; k++) {
-                if (!a->dropped[d][r][k])
+                if (!acct_dropped(a, d, r, k))
                     continue;
                 fprintf(out, "%s%s %s %" PRIu64, sep, path_name(r),
-                        drop_name((enum frame_drop)k), a->dropped[d][r][k]);
+                        drop_name((enum frame_drop)k), acct_dropped(a, d, r, k));
                 sep = ", ";
             }
         if (sep[0] == ',')
@@ -1782,7 +1818,7 @@ void traffic_report(const struct traffic *t, FILE *out)
 {
     char a[32], b[32], c[32];
     if (t->failed)
-        fprintf(out, "  error: %s\n", t->fail.msg);
+        fprintf(out, "  error: %s\n", t->fail->msg);
     for (size_t i = 0; i < t->nwl; i++) {
         const struct workload *wl = &t->wl[i];
         fprintf(out, "  %zu. %s:", i + 1, wl->text);
@@ -2039,7 +2075,7 @@ int traffic_input_failed(const struct traffic *t, struct sim_err *err)
 {
     if (!t->failed)
         return 0;
-    *err = t->fail;
+    *err = *t->fail;
     return -1;
 }
 
@@ -2047,7 +2083,7 @@ int traffic_expect(const struct traffic *t, const struct scn_expect *e, char *wh
                    struct sim_err *err)
 {
     if (t->failed)
-        return scn_errf(err, &e->pos, "traffic replay failed: %s", t->fail.msg);
+        return scn_errf(err, &e->pos, "traffic replay failed: %s", t->fail->msg);
     struct tquery q;
     if (expect_parse(t, e, err, &q) != 0)
         return -1;

@@ -64,6 +64,13 @@ struct fslot {
     sim_time pi_off_at;       /* uptime of the last write turning PI off */
     int sysfs_result;
     bool sysfs_done;
+    /* the device lock of the function behind the port: a driver unbind
+     * (unconfigure) waits while someone else holds it */
+    bool dev_locked;
+    bool unconfig_waiting;    /* an unconfigure waits for the device lock */
+    bool reset_done;
+    int reset_result;
+    sim_time reset_done_at;   /* uptime */
 };
 
 static inline sim_time fs_uptime(struct fslot *s)
@@ -194,6 +201,10 @@ static inline void fs_unconfigure(void *ctx, struct pciehp_ctrl *c, bool safe)
     s->unconfigures++;
     s->last_safe = safe;
     s->core_is_unconfig = true;
+    if (s->dev_locked) { /* device_release_driver: device_lock */
+        s->unconfig_waiting = true;
+        return;
+    }
     if (s->core_delay) {
         sim_schedule_in(s->w, &s->core_ev, s->core_delay);
         return;
@@ -320,6 +331,26 @@ static inline sim_time fs_log_at(struct fslot *s, const char *text)
 {
     long i = fs_log(s, text);
     return i < 0 ? -1 : s->cap.v[i].o.u.klog.uptime;
+}
+
+/* The holder of the device lock lets go: a waiting unbind goes on. */
+static inline void fs_dev_unlock(struct fslot *s)
+{
+    s->dev_locked = false;
+    if (!s->unconfig_waiting)
+        return;
+    s->unconfig_waiting = false;
+    sim_schedule_in(s->w, &s->core_ev, s->core_delay);
+}
+
+/* A reset's caller: done, then it lets go of the device lock it held. */
+static inline void fs_reset_done(void *ctx, int result)
+{
+    struct fslot *s = ctx;
+    s->reset_done = true;
+    s->reset_result = result;
+    s->reset_done_at = fs_uptime(s);
+    fs_dev_unlock(s);
 }
 
 static inline void fs_sysfs_done(void *ctx, int result)

@@ -200,8 +200,13 @@ static void action_errors(void **state)
         { "at 5s guest sysfs-power root1 maybe", "a.fos:9:31: expected on or off, found 'maybe'" },
         { "at 5s guest sysfs-power root1", "a.fos:9:13: expected: sysfs-power SLOT on|off" },
         { "at 5s guest frobnicate 1",
-          "a.fos:9:13: unknown action 'frobnicate' for the linux guest (press, sysfs-power, or "
-          "a net action: see doc/guest.md)" },
+          "a.fos:9:13: unknown action 'frobnicate' for the linux guest (press, sysfs-power, "
+          "reset, or a net action: see doc/guest.md)" },
+        { "at 5s guest reset", "a.fos:9:13: expected: reset FUNCTION" },
+        { "at 5s guest reset 02:00.0 now", "a.fos:9:13: expected: reset FUNCTION" },
+        { "at 5s guest reset 0:1@x",
+          "a.fos:9:19: expected a PCI function (0000:02:00.0, 02:00.0) or a device's id, "
+          "found '0:1@x'" },
     };
     for (size_t k = 0; k < SIM_ARRAY_SIZE(cases); k++) {
         char text[2048];
@@ -243,6 +248,36 @@ static void actions_at_run_time(void **state)
     gx_free(&x);
 }
 
+/* A function reset (sysfs `reset`) at run time: behind pciehp it is the
+ * slot's reset (a second), its result a guest-action observation; a
+ * function the guest does not know fails the action (bug 15's scenario,
+ * regress/l6.15, runs one during a removal). */
+static void function_reset_at_run_time(void **state)
+{
+    (void)state;
+    EVIDENCE(L6.15);
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\nend\n"
+                               "at 5s guest reset primary0\n"
+                               "at 8s guest reset 0000:05:00.0\n"
+                               "at 9s guest reset 00:02.0\n");
+    gx_run(&x, SIM_S(12));
+    long ok = state_rec(&x, "guest-action", "0");
+    assert_true(ok >= 0);
+    assert_string_equal(x.cap.v[ok].o.u.state.from, "reset primary0");
+    sim_time took = gx_time(&x, ok) - SIM_S(5);
+    assert_true(took >= SIM_MS(1002) && took <= SIM_MS(1040)); /* 2 ms + 1 s on the wheel */
+    long f = state_rec(&x, "guest-action", "failed");
+    assert_true(f >= 0);
+    assert_string_equal(x.cap.v[f].o.u.state.from, "reset 0000:05:00.0");
+    long nt = state_rec(&x, "guest-action", "-25"); /* a root-bus port: -ENOTTY */
+    assert_true(nt >= 0);
+    assert_string_equal(x.cap.v[nt].o.u.state.from, "reset 00:02.0");
+    /* the primary stays bound and paired */
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "failover primary slave:eth2 unregistered"), 0);
+    gx_free(&x);
+}
+
 /* Interrupts latched while the VM was stopped are serviced as soon as it
  * runs again (here: a device_del while stopped); pciehp's IRQ thread runs
  * 2 ms after its interrupt (recorded: the button line 1.5 ms after cont). */
@@ -272,6 +307,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(without_the_failover_driver),
     cmocka_unit_test(action_errors),
     cmocka_unit_test(actions_at_run_time),
+    cmocka_unit_test(function_reset_at_run_time),
     cmocka_unit_test(latched_interrupts_at_cont),
 };
 

@@ -299,6 +299,88 @@ static void press_during_removal_waits(void **state)
     fs_free(s);
 }
 
+/*
+ * linux-guest.md bug 15: a slot reset concurrent with a hot-removal.  The
+ * resetter (pci_reset_function: a VF reset from its driver, or a write to
+ * sysfs `reset`) holds the function's device lock, then takes reset_lock
+ * for writing; the IRQ thread reads reset_lock while it removes the slot's
+ * devices, and unbinding the driver needs the device lock.  Here the
+ * resetter takes the device lock during the 5 s blink, the timer's removal
+ * starts and waits for it in the unbind, and then the reset asks for
+ * reset_lock.  Since f5eff5591b8f the thread lets go of reset_lock around
+ * the unbind: the reset runs (events masked, 1 s), lets go of the device
+ * lock, and the removal completes.  Before (kernel 5.15 here) each waits
+ * for the other forever.
+ */
+static void reset_then_removal(const char *knobs, bool *reset_done, enum pciehp_state *st,
+                               int *removals)
+{
+    struct fslot *s = plugged(0, knobs);
+    fs_run(s, SIM_S(1));
+    fs_press(s);
+    fs_run(s, SIM_MS(5500));
+    assert_int_equal(pciehp_state(s->c), PCIEHP_BLINKINGOFF);
+    s->dev_locked = true; /* pci_dev_lock() of the resetter */
+    fs_run(s, SIM_MS(6300)); /* the timer ran: the removal waits in the unbind */
+    assert_int_equal(pciehp_state(s->c), PCIEHP_POWEROFF);
+    assert_true(s->unconfig_waiting);
+    uint16_t before = s->sltctl;
+    assert_int_equal(pciehp_reset_slot(s->c, fs_reset_done, s), 0);
+    assert_int_equal(pciehp_reset_slot(s->c, fs_reset_done, s), -EBUSY);
+    fs_run(s, SIM_S(20));
+    *reset_done = s->reset_done;
+    *st = pciehp_state(s->c);
+    *removals = s->unconfigures - (s->unconfig_waiting ? 1 : 0);
+    if (s->reset_done) {
+        /* link changes were masked during the reset and unmasked after */
+        assert_int_equal(s->reset_result, 0);
+        assert_true(before & HW_SLTCTL_DLLSCE);
+        assert_true(s->sltctl & HW_SLTCTL_DLLSCE);
+        assert_true(s->reset_done_at - SIM_MS(6300) >= SIM_S(1));
+        assert_true(s->unconfigured_at >= s->reset_done_at);
+        assert_false(pciehp_resetting(s->c));
+    }
+    fs_free(s);
+}
+
+static void slot_reset_vs_removal(void **state)
+{
+    (void)state;
+    EVIDENCE(L6.15, G-68, G-79);
+    bool done;
+    enum pciehp_state st;
+    int removals;
+    reset_then_removal(NULL, &done, &st, &removals); /* 6.1: the fix */
+    assert_true(done);
+    assert_int_equal(st, PCIEHP_OFF);
+    assert_int_equal(removals, 1);
+    reset_then_removal("    kernel 5.15\n", &done, &st, &removals); /* before it */
+    assert_false(done);
+    assert_int_equal(st, PCIEHP_POWEROFF);
+    assert_int_equal(removals, 0);
+}
+
+/* A reset while the slot is idle holds events back for its second, and
+ * a removal that comes meanwhile waits for it (reset_lock). */
+static void slot_reset_defers_removal(void **state)
+{
+    (void)state;
+    EVIDENCE(L6.15, G-61);
+    struct fslot *s = plugged(0, NULL);
+    fs_run(s, SIM_S(1));
+    assert_int_equal(pciehp_reset_slot(s->c, fs_reset_done, s), 0);
+    assert_false(s->sltctl & HW_SLTCTL_DLLSCE); /* masked */
+    fs_pull(s); /* PDC still enabled (the button slot masks only DLLSC) */
+    fs_run(s, SIM_MS(2500));
+    assert_true(s->reset_done);
+    /* the surprise removal ran only after the reset let go of reset_lock */
+    assert_int_equal(s->unconfigures, 1);
+    assert_true(s->unconfigured_at >= s->reset_done_at);
+    fs_run(s, SIM_S(5));
+    assert_int_equal(pciehp_state(s->c), PCIEHP_OFF);
+    fs_free(s);
+}
+
 /* ---- surprise removal and presence changes ----------------------------------------- */
 
 static void surprise_removal(void **state)
@@ -916,6 +998,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(second_press_cancels),
     cmocka_unit_test(timer_in_blinkingon_enables),
     cmocka_unit_test(press_during_removal_waits),
+    cmocka_unit_test(slot_reset_vs_removal),
+    cmocka_unit_test(slot_reset_defers_removal),
     cmocka_unit_test(surprise_removal),
     cmocka_unit_test(card_gone_while_blinkingon),
     cmocka_unit_test(disable_wins_over_presence),

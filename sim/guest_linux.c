@@ -103,6 +103,7 @@ struct glinux {
     struct guest_timer resume;
     bool vf_loaded;
     int irq;                  /* next pcieport IRQ number */
+    struct func_reset *resets; /* function resets under way (owned) */
 };
 
 struct kclock *glinux_clock(struct guest *g)
@@ -546,6 +547,112 @@ static void sysfs_done(void *ctx, int result)
     free(r);
 }
 
+/* ---- function reset (sysfs `reset`, pci_reset_function) ---------------------------- */
+
+/* A reset in progress: its parent bus reset timer (no pciehp slot) and the
+ * action's name for its result. */
+struct func_reset {
+    struct guest *g;
+    struct gpci_dev *pdev;
+    struct guest_timer sbr;
+    char what[64];
+    struct func_reset *next;     /* lx->resets */
+};
+
+static void pciehp_reset_done(void *ctx, int result)
+{
+    struct func_reset *r = ctx;
+    gpci_reset_done(r->pdev, result);
+}
+
+static void sbr_done(struct guest *g, struct guest_timer *t)
+{
+    (void)g;
+    struct func_reset *r = SIM_CONTAINER_OF(t, struct func_reset, sbr);
+    gpci_reset_done(r->pdev, 0);
+}
+
+/* The function's reset method, as pci_reset_function picks it for a
+ * function alone behind a port (no FLR or PM reset modelled): the hotplug
+ * slot's reset when pciehp drives the port (reset_lock, bug 15), else a
+ * secondary bus reset of the parent bridge (2 ms, then 1 s); a function on
+ * the root bus has none (-ENOTTY). */
+static int reset_method(void *ctx, struct gpci_dev *pdev)
+{
+    struct func_reset *r = ctx;
+    struct glinux *lx = r->g->lx;
+    r->pdev = pdev;
+    if (pdev->addr.bus == 0)
+        return -ENOTTY;
+    for (unsigned i = 0; i < lx->nports; i++) {
+        struct hp_port *hp = &lx->ports[i];
+        if (hp->bus == pdev->addr.bus && hp->c) {
+            int rc = pciehp_reset_slot(hp->c, pciehp_reset_done, r);
+            return rc ? rc : GPCI_ASYNC;
+        }
+    }
+    struct kclock *k = &lx->clk;
+    sim_time up = guest_uptime(r->g);
+    guest_timer_arm(&r->sbr, kclock_msleep(k, up, 2) + kclock_msleep(k, up, 1000));
+    return GPCI_ASYNC;
+}
+
+static void reset_finished(void *ctx, int result)
+{
+    struct func_reset *r = ctx;
+    struct glinux *lx = r->g->lx;
+    char res[32];
+    snprintf(res, sizeof(res), "%d", result);
+    sim_emit_state(r->g->vm, r->g->host ? host_id(r->g->host) : OBS_SOURCE, "guest-action",
+                   r->what, res, "sysfs write returned");
+    for (struct func_reset **pp = &lx->resets; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    guest_timer_cancel(&r->sbr);
+    free(r);
+}
+
+struct by_id {
+    const char *id;
+    bool found;
+    struct hw_pci_addr addr;
+};
+
+static int match_id(void *ctx, struct hw_pcidev *d)
+{
+    struct by_id *b = ctx;
+    struct hw_pci_info info;
+    hw_pci_info(d, &info);
+    if (!info.qdev_id || strcmp(info.qdev_id, b->id) != 0)
+        return 0;
+    b->found = true;
+    b->addr = info.addr;
+    return 1;
+}
+
+/* "0000:02:00.0", "02:00.0" or a device's QEMU id: the function's address. */
+static bool function_lookup(struct guest *g, const char *w, struct hw_pci_addr *a)
+{
+    unsigned d, b, sl, fn;
+    char extra;
+    if (sscanf(w, "%4x:%2x:%2x.%1u%c", &d, &b, &sl, &fn, &extra) == 4 ||
+        (d = 0, sscanf(w, "%2x:%2x.%1u%c", &b, &sl, &fn, &extra) == 3)) {
+        if (d != 0 || b > 255 || sl > 31 || fn > 7)
+            return false;
+        *a = (struct hw_pci_addr){ .bus = (uint8_t)b, .slot = (uint8_t)sl, .func = (uint8_t)fn };
+        return true;
+    }
+    struct by_id ctx = { .id = w };
+    if (g->host)
+        hw_for_each_pci(g->host, match_id, &ctx);
+    if (!ctx.found)
+        return false;
+    *a = ctx.addr;
+    return true;
+}
+
 static int linux_action(struct guest *g, const struct scn_action *a, bool dry_run,
                         struct sim_err *err)
 {
@@ -555,12 +662,43 @@ static int linux_action(struct guest *g, const struct scn_action *a, bool dry_ru
     const char *verb = w->v[0].text;
     bool press = strcmp(verb, "press") == 0;
     bool sysfs = strcmp(verb, "sysfs-power") == 0;
+    if (strcmp(verb, "reset") == 0) {
+        /* echo 1 > /sys/bus/pci/devices/F/reset */
+        if (w->n != 2)
+            return scn_errf(err, &w->v[0].pos, "expected: reset FUNCTION");
+        struct hw_pci_addr fa;
+        unsigned d, b, sl, fn;
+        char extra;
+        bool addr_form = sscanf(w->v[1].text, "%4x:%2x:%2x.%1u%c", &d, &b, &sl, &fn, &extra) == 4 ||
+                         sscanf(w->v[1].text, "%2x:%2x.%1u%c", &b, &sl, &fn, &extra) == 3;
+        if (!addr_form && !slot_word_valid(w->v[1].text))
+            return scn_errf(err, &w->v[1].pos,
+                            "expected a PCI function (0000:02:00.0, 02:00.0) or a device's id, "
+                            "found '%s'",
+                            w->v[1].text);
+        if (dry_run)
+            return 0;
+        char what[64];
+        snprintf(what, sizeof(what), "reset %s", w->v[1].text);
+        if (!g->lx || !function_lookup(g, w->v[1].text, &fa) || !gpci_find(g, fa)) {
+            action_failed(g, what, "no such PCI function in the guest");
+            return 0;
+        }
+        struct func_reset *r = sim_xcalloc(1, sizeof(*r));
+        r->g = g;
+        sim_strlcpy(r->what, what, sizeof(r->what));
+        guest_timer_init(&r->sbr, g, sbr_done, "pci-bus-reset");
+        r->next = g->lx->resets;
+        g->lx->resets = r;
+        gpci_reset_function(g, fa, reset_method, r, reset_finished, r);
+        return 0;
+    }
     if (!press && !sysfs) {
         int r = gnet_action(g, a, dry_run, err);
         if (r == 1)
             return scn_errf(err, &w->v[0].pos,
-                            "unknown action '%s' for the linux guest (press, sysfs-power, or a "
-                            "net action: see doc/guest.md)",
+                            "unknown action '%s' for the linux guest (press, sysfs-power, reset, "
+                            "or a net action: see doc/guest.md)",
                             verb);
         return r;
     }
@@ -616,6 +754,12 @@ static void linux_free(struct guest *g)
         acpiphp_free(lx->acpi);
         guest_timer_cancel(&lx->boot);
         guest_timer_cancel(&lx->resume);
+        while (lx->resets) {
+            struct func_reset *r = lx->resets;
+            lx->resets = r->next;
+            guest_timer_cancel(&r->sbr);
+            free(r);
+        }
     }
     gpci_for_each(g, release, NULL);
     gpci_free(g);

@@ -46,7 +46,7 @@ struct gpci_fn {
                              remove) on it is under way: the device lock */
 };
 
-enum op_kind { OP_SCAN, OP_REMOVE, OP_LOAD };
+enum op_kind { OP_SCAN, OP_REMOVE, OP_LOAD, OP_RESET };
 
 /*
  * Operations run one at a time per lane: scans and removals hold
@@ -57,9 +57,11 @@ enum op_kind { OP_SCAN, OP_REMOVE, OP_LOAD };
  * while virtio_net's probe is still registering its net devices (recorded:
  * with ACPI hotplug the primary is enumerated before the failover master
  * registers).  A driver call on a function excludes any other on it (the
- * device lock): a removal waits for a probe under way.
+ * device lock): a removal waits for a probe under way.  Function resets
+ * (sysfs `reset`: pci_reset_function) hold the device lock too, one after
+ * the other (LANE_RESET), beside both.
  */
-enum lane_id { LANE_RESCAN, LANE_LOAD, NLANES };
+enum lane_id { LANE_RESCAN, LANE_LOAD, LANE_RESET, NLANES };
 
 struct gpci_lane {
     struct gpci *p;
@@ -86,6 +88,8 @@ struct gpci_op {
     unsigned ntodo, next;
     bool waiting;                /* a driver is probing or removing */
     bool blocked;                /* a function is busy with another lane's driver call */
+    gpci_reset_method reset;     /* OP_RESET: the function's reset method */
+    void *reset_ctx;
     struct gpci_op *link;
 };
 
@@ -441,6 +445,11 @@ static bool op_start(struct gpci *p, struct gpci_op *op)
                 op->ntodo++;
             }
         return false;
+    case OP_RESET:
+        /* todo[0] is the function: gone by now, nothing to reset */
+        if (!fn_find(p, op->todo[0]))
+            op->err = -ENODEV;
+        return false;
     case OP_LOAD:
         for (struct gpci_fn *f = op->drv ? p->fns : NULL; f; f = f->next)
             if (!f->pub.drv && op->drv->match(p->g, &f->pub.info) &&
@@ -460,7 +469,7 @@ static bool op_next(struct gpci *p, struct gpci_op *op)
     while (op->next < op->ntodo) {
         struct gpci_fn *f = fn_find(p, op->todo[op->next]);
         if (f && f->busy && f->busy != op) {
-            if (op->kind == OP_REMOVE) {
+            if (op->kind == OP_REMOVE || op->kind == OP_RESET) {
                 op->blocked = true; /* device_lock: the probe under way ends first */
                 return true;
             }
@@ -470,6 +479,18 @@ static bool op_next(struct gpci *p, struct gpci_op *op)
         op->next++;
         if (!f)
             continue;
+        if (op->kind == OP_RESET) {
+            /* pci_dev_lock, then the reset method; the lock is let go when it ends */
+            op->waiting = true;
+            f->busy = op;
+            int r = op->reset(op->reset_ctx, &f->pub);
+            if (r == GPCI_ASYNC)
+                return true;
+            op->waiting = false;
+            f->busy = NULL;
+            op->err = r;
+            continue;
+        }
         if (op->kind == OP_REMOVE) {
             if (!f->pub.drv) {
                 fn_del(p, f);
@@ -588,6 +609,30 @@ void gpci_remove_bus(struct guest *g, uint8_t bus, bool surprise, gpci_done_fn d
     op->bus = bus;
     op->surprise = surprise;
     op_queue(p, LANE_RESCAN, op);
+}
+
+static void call_ended(struct gpci *p, struct gpci_op *op);
+
+void gpci_reset_function(struct guest *g, struct hw_pci_addr a, gpci_reset_method method,
+                         void *method_ctx, gpci_done_fn done, void *ctx)
+{
+    struct gpci_op *op = op_new(OP_RESET, done, ctx);
+    op->todo[0] = a;
+    op->ntodo = 1;
+    op->reset = method;
+    op->reset_ctx = method_ctx;
+    op_queue(g->pci, LANE_RESET, op);
+}
+
+void gpci_reset_done(struct gpci_dev *pdev, int err)
+{
+    struct gpci *p = pdev->g->pci;
+    struct gpci_fn *f = SIM_CONTAINER_OF(pdev, struct gpci_fn, pub);
+    struct gpci_op *op = f->busy;
+    SIM_ASSERT(op != NULL && op->waiting && op->kind == OP_RESET);
+    f->busy = NULL;
+    op->err = err;
+    call_ended(p, op);
 }
 
 bool gpci_busy(const struct guest *g)
@@ -709,7 +754,8 @@ void gpci_init(struct guest *g)
     p->g = g;
     for (int i = 0; i < NLANES; i++) {
         p->lanes[i].p = p;
-        guest_timer_init(&p->lanes[i].step, g, step_fire, i == LANE_RESCAN ? "pci-rescan" : "pci-load");
+        guest_timer_init(&p->lanes[i].step, g, step_fire,
+                         i == LANE_RESCAN ? "pci-rescan" : i == LANE_LOAD ? "pci-load" : "pci-reset");
     }
     g->pci = p;
 }

@@ -62,6 +62,20 @@ void gpci_scan_bus(struct guest *g, uint8_t bus, const struct hw_pci_addr *port,
  * A surprise removal marks them disconnected before anything else. */
 void gpci_remove_bus(struct guest *g, uint8_t bus, bool surprise, gpci_done_fn done, void *ctx);
 
+/*
+ * A function reset (sysfs `reset`, pci_reset_function): queued beside scans
+ * and removals (resets run one at a time); it takes the function's device
+ * lock -- waiting for a probe or removal under way, and making a removal
+ * wait -- then runs `method` (the reset the function has: pciehp's slot
+ * reset, a parent bus reset), which returns 0 or -errno when done at once,
+ * or GPCI_ASYNC and calls gpci_reset_done() later.  done(ctx, result):
+ * -ENODEV if the function was gone.
+ */
+typedef int (*gpci_reset_method)(void *ctx, struct gpci_dev *pdev);
+void gpci_reset_function(struct guest *g, struct hw_pci_addr a, gpci_reset_method method,
+                         void *method_ctx, gpci_done_fn done, void *ctx);
+void gpci_reset_done(struct gpci_dev *pdev, int err);
+
 /* The guest knows a function on `bus` (the bus is populated). */
 bool gpci_bus_populated(const struct guest *g, uint8_t bus);
 

@@ -15,8 +15,18 @@
  * the thread, as in the kernel.  Sleeps use the kernel clock (kclock.h), so
  * durations carry the timer wheel's granularity like the real ones.
  *
+ * The slot reset (pciehp_reset_slot, the reset method pci_reset_function
+ * uses for a function alone behind the port) and the IRQ thread exclude
+ * each other with reset_lock, a read-write semaphore: the thread reads it
+ * while it handles a disable request or a presence/link change, a reset
+ * writes it.  Since f5eff5591b8f (linux-guest.md bug 15; 6.1 in the model,
+ * as stable carried it) the thread lets go of it while the PCI core binds
+ * or unbinds drivers, which take the device lock a resetter already holds;
+ * before, the two could wait for each other forever (AB-BA).
+ *
  * Not modelled: DPC (G-62 has nothing to act on), runtime PM / D3cold,
- * Link Disable (hw.h has no Link Control register), slot reset locking.
+ * Link Disable (hw.h has no Link Control register), what a secondary bus
+ * reset does to the device (hw.h has no Bridge Control register).
  */
 #include "pciehp.h"
 
@@ -119,6 +129,15 @@ enum ist_block {
     BLOCK_SLEEP, /* msleep / poll interval: the thread timer resumes it */
     BLOCK_CMD,   /* waiting for Command Completed (or its timeout) */
     BLOCK_CORE,  /* waiting for the PCI core (configure/unconfigure) */
+    BLOCK_RESET, /* down_read(reset_lock) while a slot reset holds or wants it */
+};
+
+/* A slot reset's steps (pciehp_reset_slot). */
+enum reset_step {
+    RESET_IDLE,
+    RESET_LOCK,  /* down_write(reset_lock): waits for the IRQ thread's read */
+    RESET_SBR,   /* the secondary bus reset: 2 ms asserted, then 1 s */
+    RESET_END,
 };
 
 struct pciehp_ctrl {
@@ -176,6 +195,16 @@ struct pciehp_ctrl {
     bool found;               /* pci_bus_check_dev */
     bool core_pending;        /* configure/unconfigure not finished yet */
     int core_err;
+
+    /* reset_lock (bug 15), and the slot reset that writes it */
+    bool fix_reset_lock;      /* reset_lock released around driver (un)binding */
+    bool rl_read;             /* the IRQ thread holds it for reading */
+    bool rl_write;            /* a slot reset holds it */
+    enum reset_step reset_step;
+    struct guest_timer reset_t;
+    uint16_t reset_mask;      /* the notifications masked during the reset */
+    void (*reset_done)(void *ctx, int result);
+    void *reset_ctx;
 
     void (*sysfs_done)(void *ctx, int result);
     void *sysfs_ctx;
@@ -278,6 +307,34 @@ static void thread_wake(struct pciehp_ctrl *c, enum ist_block why)
     if (c->block != why || c->in_thread)
         return;
     guest_timer_arm(&c->thread, 0);
+}
+
+/* ---- reset_lock (bug 15) ---------------------------------------------------------- */
+
+static void reset_run(struct pciehp_ctrl *c);
+
+/* down_read_nested(&ctrl->reset_lock): false when the thread must wait (a
+ * reset holds the lock or waits for it: waiting writers go first); the
+ * current step runs again when the reset lets go. */
+static bool ist_down_read(struct pciehp_ctrl *c)
+{
+    if (c->rl_read)
+        return true;
+    if (c->rl_write || c->reset_step == RESET_LOCK) {
+        c->block = BLOCK_RESET;
+        return false;
+    }
+    c->rl_read = true;
+    return true;
+}
+
+static void ist_up_read(struct pciehp_ctrl *c)
+{
+    if (!c->rl_read)
+        return;
+    c->rl_read = false;
+    if (c->reset_step == RESET_LOCK)
+        reset_run(c); /* the waiting writer gets it */
 }
 
 /* Start the IRQ thread for pending events (irq_wake_thread). */
@@ -864,6 +921,9 @@ static void ist_run(struct pciehp_ctrl *c)
             c->step = IST_DISPATCH;
             break;
         case IST_DISPATCH:
+            /* IMP: L6.15 the disable or presence/link handling reads reset_lock */
+            if (!ist_down_read(c))
+                goto out;
             c->step = IST_END;
             /* IMP: G-61 a disable request wins; PL bits of the batch are dropped */
             if (c->events & DISABLE_SLOT) {
@@ -1046,12 +1106,18 @@ static void ist_run(struct pciehp_ctrl *c)
             c->step = IST_EN_CONFIGURED;
             c->block = BLOCK_CORE;
             c->core_pending = true;
+            /* IMP: L6.15 binding drivers takes device locks: reset_lock is let
+             * go meanwhile (f5eff5591b8f) */
+            if (c->fix_reset_lock)
+                ist_up_read(c);
             c->hw->configure(c->ctx, c);
             if (c->core_pending)
                 goto out;
             break;
         case IST_EN_CONFIGURED:
             c->block = BLOCK_NONE;
+            if (!ist_down_read(c))
+                goto out;
             if (c->core_err && c->core_err != -EEXIST) {
                 ctrl_log(c, "Cannot add device at 0000:%02x:00", (unsigned)c->p.secondary_bus);
                 c->seq_err = c->core_err;
@@ -1119,12 +1185,18 @@ static void ist_run(struct pciehp_ctrl *c)
             c->step = IST_DIS_UNCONFIGURED;
             c->block = BLOCK_CORE;
             c->core_pending = true;
+            /* IMP: L6.15 unbinding drivers takes device locks: reset_lock is
+             * let go meanwhile (f5eff5591b8f) */
+            if (c->fix_reset_lock)
+                ist_up_read(c);
             c->hw->unconfigure(c->ctx, c, c->safe);
             if (c->core_pending)
                 goto out;
             break;
         case IST_DIS_UNCONFIGURED:
             c->block = BLOCK_NONE;
+            if (!ist_down_read(c))
+                goto out;
             c->step = power_ctrl(c) ? IST_DIS_POWER : IST_DIS_LEDS;
             break;
         case IST_DIS_POWER:
@@ -1165,6 +1237,7 @@ static void ist_run(struct pciehp_ctrl *c)
             break;
 
         case IST_END:
+            ist_up_read(c);
             if (c->p.poll) {
                 if (c->probing) {
                     c->probing = false;
@@ -1203,6 +1276,72 @@ void pciehp_core_done(struct pciehp_ctrl *c, int err)
     thread_wake(c, BLOCK_CORE);
 }
 
+/* ---- the slot reset (pciehp_reset_slot) ------------------------------------------------ */
+
+/* One step of the reset; runs from pciehp_reset_slot, from its timer, and
+ * from the thread when it lets go of reset_lock. */
+static void reset_run(struct pciehp_ctrl *c)
+{
+    switch (c->reset_step) {
+    case RESET_IDLE:
+    case RESET_END:
+        return;
+    case RESET_LOCK: {
+        /* down_write_nested: no reader, no other writer */
+        if (c->rl_read || c->rl_write)
+            return;
+        c->rl_write = true;
+        /* mask the link (and, without a button, presence) changes the
+         * reset causes; pcie_write_cmd */
+        c->reset_mask = HW_SLTCTL_DLLSCE | (attn_button(c) ? 0 : HW_SLTCTL_PDCE);
+        cmd_write(c, 0, c->reset_mask);
+        c->reset_step = RESET_SBR;
+        /* pci_reset_secondary_bus: SBR set, msleep(2), cleared, ssleep(1) */
+        guest_timer_arm(&c->reset_t, kclock_msleep(c->clk, uptime(c), 2) +
+                                         kclock_msleep(c->clk, uptime(c), 1000));
+        return;
+    }
+    case RESET_SBR: {
+        /* clear what the reset caused, unmask (pcie_write_cmd_nowait), up_write */
+        uint16_t stat = HW_SLTSTA_DLLSC | (attn_button(c) ? 0 : HW_SLTSTA_PDC);
+        c->hw->sltsta_clear(c->ctx, stat);
+        cmd_write(c, c->reset_mask, c->reset_mask);
+        c->rl_write = false;
+        c->reset_step = RESET_IDLE;
+        void (*done)(void *, int) = c->reset_done;
+        void *ctx = c->reset_ctx;
+        c->reset_done = NULL;
+        thread_wake(c, BLOCK_RESET);
+        if (done)
+            done(ctx, 0);
+        return;
+    }
+    }
+    SIM_ASSERT(!"unhandled reset step");
+}
+
+static void reset_fire(struct guest *g, struct guest_timer *t)
+{
+    (void)g;
+    reset_run(SIM_CONTAINER_OF(t, struct pciehp_ctrl, reset_t));
+}
+
+int pciehp_reset_slot(struct pciehp_ctrl *c, void (*done)(void *ctx, int result), void *ctx)
+{
+    if (c->reset_step != RESET_IDLE)
+        return -EBUSY; /* one resetter at a time (its caller holds the device lock) */
+    c->reset_done = done;
+    c->reset_ctx = ctx;
+    c->reset_step = RESET_LOCK;
+    reset_run(c);
+    return 0;
+}
+
+bool pciehp_resetting(const struct pciehp_ctrl *c)
+{
+    return c->reset_step != RESET_IDLE;
+}
+
 /* ---- probe and the rest of the API ---------------------------------------------------- */
 
 static bool kernel_at_least(const struct pciehp_params *p, unsigned major, unsigned minor)
@@ -1234,7 +1373,10 @@ struct pciehp_ctrl *pciehp_probe(struct guest *g, struct kclock *clk,
     c->fix_blinkingon_gone = kernel_at_least(p, 6, 1);
     c->fix_power_off_link = kernel_at_least(p, 6, 1);
     c->dllla_step_ms = kernel_at_least(p, 6, 6) ? 1 : 10;
+    /* f5eff5591b8f (2023) was sent to stable for 4.19+: 6.1.y has it */
+    c->fix_reset_lock = kernel_at_least(p, 6, 1);
     guest_timer_init(&c->thread, g, thread_fire, "pciehp-irq-thread");
+    guest_timer_init(&c->reset_t, g, reset_fire, "pciehp-reset-slot");
     guest_timer_init(&c->button, g, button_fire, "pciehp-button");
     guest_timer_init(&c->poller, g, poller_fire, "pciehp-poll");
 
@@ -1278,6 +1420,7 @@ void pciehp_free(struct pciehp_ctrl *c)
     guest_timer_cancel(&c->thread);
     guest_timer_cancel(&c->button);
     guest_timer_cancel(&c->poller);
+    guest_timer_cancel(&c->reset_t);
     free(c);
 }
 

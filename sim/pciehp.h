@@ -121,6 +121,21 @@ void pciehp_press(struct pciehp_ctrl *c);
 int pciehp_sysfs_enable(struct pciehp_ctrl *c, void (*done)(void *ctx, int result), void *ctx);
 int pciehp_sysfs_disable(struct pciehp_ctrl *c, void (*done)(void *ctx, int result), void *ctx);
 
+/*
+ * The slot's reset method (pciehp_reset_slot), which pci_reset_function
+ * uses for a function alone behind the port; the caller holds that
+ * function's device lock.  Takes reset_lock for writing (waiting while the
+ * IRQ thread handles a disable request or a presence/link change), masks
+ * link (and, without a button, presence) notifications, resets the
+ * secondary bus (2 ms, then 1 s), clears the changes that caused, unmasks
+ * and lets go; then done(ctx, 0).  -EBUSY while a reset is under way.  On
+ * kernels before the fix of bug 15 (in the model: before 6.1) the IRQ
+ * thread keeps reset_lock while the PCI core (un)binds drivers, so a reset
+ * whose caller holds a device lock the core needs never ends.
+ */
+int pciehp_reset_slot(struct pciehp_ctrl *c, void (*done)(void *ctx, int result), void *ctx);
+bool pciehp_resetting(const struct pciehp_ctrl *c);
+
 enum pciehp_state pciehp_state(const struct pciehp_ctrl *c);
 const char *pciehp_slot_name(const struct pciehp_ctrl *c);
 /* The IRQ thread is running or has work pending. */

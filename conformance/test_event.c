@@ -294,7 +294,8 @@ static void test_sequence_wrap(void **state)
         if (what < 6) {
             sim_time t = w->now + (sim_time)sim_rng_below(&rng, 20); /* many ties */
             sim_schedule_at(w, &ev[i], t);
-            ref[i] = (struct ref){ .when = t, .seq = ++seq, .live = true };
+            seq++;
+            ref[i] = (struct ref){ .when = t, .seq = seq, .live = true };
         } else if (what < 7) {
             sim_cancel(w, &ev[i]);
             ref[i].live = false;

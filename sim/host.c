@@ -724,18 +724,18 @@ void hw_for_each_pci(struct host *h, int (*fn)(void *ctx, struct hw_pcidev *d), 
 {
     /* a snapshot in address order: fn may plug or unplug */
     size_t n = 0, cap = 16;
-    struct hw_pcidev **v = sim_xmalloc(cap * sizeof(*v));
+    struct hw_pcidev **v = sim_xmalloc(cap * sizeof(*v)); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
     uint64_t *serial = sim_xmalloc(cap * sizeof(*serial));
     for (struct hw_pcidev *d = h->devs; d; d = d->next) {
         if (!guest_reachable(d))
             continue;
         if (n == cap) {
             cap *= 2;
-            v = sim_xrealloc(v, cap * sizeof(*v));
+            v = sim_xrealloc(v, cap * sizeof(*v)); /* NOLINT(bugprone-sizeof-expression) */
         }
         v[n++] = d;
     }
-    qsort(v, n, sizeof(*v), cmp_addr);
+    qsort(v, n, sizeof(*v), cmp_addr); /* NOLINT(bugprone-sizeof-expression) */
     serial = sim_xrealloc(serial, (n ? n : 1) * sizeof(*serial));
     for (size_t i = 0; i < n; i++)
         serial[i] = v[i]->serial;

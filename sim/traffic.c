@@ -513,7 +513,7 @@ static struct capture *capture_get(struct traffic *t, enum obs_host host, bool g
         return NULL;
     if (t->ncap == t->cap_alloc) {
         t->cap_alloc = t->cap_alloc ? t->cap_alloc * 2 : 8;
-        t->cap = sim_xrealloc(t->cap, t->cap_alloc * sizeof(*t->cap));
+        t->cap = sim_xrealloc(t->cap, t->cap_alloc * sizeof(*t->cap)); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
     }
     if (!netdev)
         netdev = "";

@@ -446,6 +446,7 @@ static int line_op(const struct corruption *c, const char *dir, struct sim_err *
                  c->name);
         goto out;
     }
+    SIM_ASSERT(l.v != NULL && (size_t)i < l.n); /* find_line found it */
     switch (c->op) {
     case CORRUPT_DROP:
         free(l.v[i]);

@@ -493,7 +493,7 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width)
     const char *p = text;
     while (*p) {
         int room = width - indent, n = 0, cut = 0;
-        while (p[n] && n < room) {
+        while (n < room && p[n]) {
             if (p[n] == ' ')
                 cut = n;
             n++;

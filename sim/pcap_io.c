@@ -30,6 +30,7 @@
 #define PCAP_FILE_HEADER 24
 #define PCAP_REC_HEADER 16
 #define SLL2_HEADER 20
+#define PCAP_READ_BUFFER (256 * 1024)
 
 struct pcap_reader {
     pcap_t *p;          /* owns fp */
@@ -136,6 +137,10 @@ int pcap_reader_open(const char *path, struct pcap_reader **out, struct sim_err 
         sim_errf(err, "%s: cannot open: %s", path, strerror(errno));
         goto err_free_reader;
     }
+    /* libpcap reads a record's header and data with two freads: with
+     * stdio's default buffer (the file system's block, 4 KiB) that is a
+     * read system call every 50-odd small records */
+    setvbuf(fp, NULL, _IOFBF, PCAP_READ_BUFFER);
     struct stat st;
     if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
         sim_errf(err, "%s: not a regular file", path);

@@ -1414,6 +1414,7 @@ struct src {
     struct hostlog_reader *hostlog;
     struct pcap_reader *pcap;
     struct pcap_rec rec;
+    const uint8_t *guest_mac;  /* Ethernet capture: the guest's MAC on its netdev, or NULL */
     struct obs head;           /* valid while `have` */
     bool have;
     sim_time key;              /* merge key: never decreases within a source */
@@ -1465,14 +1466,7 @@ static int pcap_next_obs(struct src *s, struct sim_err *err)
     }
     fr->role = s->f->role;
     obs_decode_frame(fr);
-    const struct bundle *b = s->b;
-    /* The guest's MAC on this netdev: its device's, else the bundle's (two
-     * failover pairs have two MACs). */
-    const uint8_t *gm = b->guest_mac_set ? b->guest_mac : NULL;
-    for (size_t i = 0; fr->point && i < b->ndevs; i++)
-        if (b->devs[i].host == s->f->host && b->devs[i].has_mac &&
-            strcmp(b->devs[i].id, fr->point) == 0)
-            gm = b->devs[i].mac;
+    const uint8_t *gm = s->guest_mac;
     if (gm && fr->caplen >= 14) {
         if (memcmp(fr->src, gm, 6) == 0)
             fr->dir = OBS_DIR_FROM_GUEST;
@@ -1497,8 +1491,17 @@ static int src_open(struct src *s, struct sim_err *err)
     case BUNDLE_STDERR:
         return hostlog_open(f->path, f->path, f->host, &f->clock, s->b->start[f->host],
                             &s->hostlog, err);
-    case BUNDLE_PCAP:
+    case BUNDLE_PCAP: {
+        /* The guest's MAC on this netdev: its device's, else the bundle's
+         * (two failover pairs have two MACs). */
+        const struct bundle *b = s->b;
+        s->guest_mac = b->guest_mac_set ? b->guest_mac : NULL;
+        for (size_t i = 0; f->point && i < b->ndevs; i++)
+            if (b->devs[i].host == f->host && b->devs[i].has_mac &&
+                strcmp(b->devs[i].id, f->point) == 0)
+                s->guest_mac = b->devs[i].mac;
         return pcap_reader_open(f->path, &s->pcap, err);
+    }
     case BUNDLE_NKINDS:
         break;
     }
@@ -1580,11 +1583,25 @@ int bundle_replay(struct bundle *b, const struct obs_sink *sink, struct sim_err 
     }
     uint64_t seq = 1;
     sim_time last = 0;
+    /* best: the source whose head comes next; runner: the first of the
+     * others.  Only best's head moves, so while it stays before runner's
+     * it is still the first, and the sources are not compared again. */
+    struct src *best = NULL, *runner = NULL;
     for (;;) {
-        struct src *best = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (srcs[i].have && (!best || src_before(&srcs[i], best)))
-                best = &srcs[i];
+        if (!best || !best->have || (runner && !src_before(best, runner))) {
+            best = runner = NULL;
+            for (size_t i = 0; i < n; i++) {
+                struct src *x = &srcs[i];
+                if (!x->have)
+                    continue;
+                if (!best || src_before(x, best)) {
+                    runner = best;
+                    best = x;
+                } else if (!runner || src_before(x, runner)) {
+                    runner = x;
+                }
+            }
+        }
         if (!best)
             break;
         best->head.seq = seq++;

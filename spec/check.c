@@ -445,8 +445,11 @@ enum spec_source ck_src(const struct obs *o)
     case OBS_HOSTLOG:
         return SPEC_SRC_STDERR;
     case OBS_FRAME:
-        return o->u.frame.point && strcmp(o->u.frame.point, "guest") == 0 ? SPEC_SRC_GUEST_PCAP
-                                                                          : SPEC_SRC_HOST_PCAP;
+        /* the first letter rules out most host capture points */
+        return o->u.frame.point && o->u.frame.point[0] == 'g' &&
+                       strcmp(o->u.frame.point, "guest") == 0
+                   ? SPEC_SRC_GUEST_PCAP
+                   : SPEC_SRC_HOST_PCAP;
     default:
         return SPEC_SRC_QMP;
     }

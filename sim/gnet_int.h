@@ -183,6 +183,10 @@ struct gnet {
     struct gnetdev *ifup_dev;
     /* test hook: the next gnetdev_register fails with this -errno */
     int fail_next_register;
+    /* RTNL, the net core's big lock, where the model takes it (virtio_net's
+     * probe around registration, netdev_notify_peers): taking it twice is
+     * the hang of bug 9, which the model asserts never happens */
+    bool rtnl_held;
 };
 
 static inline struct gnet *gnet_of(const struct guest *g)
@@ -271,9 +275,16 @@ enum frame_drop net_failover_xmit(struct failover *fo, const struct frame *f, en
 /* The master's folded stats (G-51). */
 void net_failover_get_stats(struct failover *fo, struct gnd_stats *out);
 
+/* rtnl_lock / rtnl_unlock (a plain mutex: never taken twice). */
+void gnet_rtnl_lock(struct gnet *n);
+void gnet_rtnl_unlock(struct gnet *n);
+
 /* ---- virtio_net.c ------------------------------------------------------------------ */
 
 /* The virtio device name this netdev's parent has ("virtio0"), or NULL. */
 const char *virtio_net_devname(const struct gnetdev *nd);
+/* Peer notifications (G-08) virtio_net sent for this standby so far, and
+ * the uptime of the last (SIM_TIME_NONE if none). */
+unsigned virtio_net_announces(const struct gnetdev *nd, sim_time *last);
 
 #endif

@@ -684,20 +684,27 @@ static void announce_fire(struct sim_world *w, struct sim_event *ev)
     struct host *h = SIM_CONTAINER_OF(ev, struct host, announce_ev);
     (void)w;
     announce_once(h);
+    const int64_t *p = h->announce_cur;
     if (--h->announce_round > 0) {
-        int64_t step = h->announce[0] + (h->announce[2] - h->announce_round - 1) * h->announce[3];
-        if (step < 0 || step > h->announce[1])
-            step = h->announce[1];
+        int64_t step = p[0] + (p[2] - h->announce_round - 1) * p[3];
+        if (step < 0 || step > p[1])
+            step = p[1];
         sim_schedule_in(h->w, &h->announce_ev, SIM_MS(step));
     }
 }
 
-void host_announce(struct host *h)
+void host_announce_with(struct host *h, const int64_t params[4])
 {
-    h->announce_round = (int)h->announce[2];
+    memcpy(h->announce_cur, params, sizeof(h->announce_cur));
+    h->announce_round = (int)params[2];
     sim_cancel(h->w, &h->announce_ev);
     if (h->announce_round > 0)
         announce_fire(h->w, &h->announce_ev);
+}
+
+void host_announce(struct host *h)
+{
+    host_announce_with(h, h->announce);
 }
 
 /* ---- sim/hw.h: PCI functions ------------------------------------------------------------- */

@@ -188,6 +188,7 @@ struct host {
     struct mig *mig;            /* migration.c, owned */
     struct sim_event announce_ev;  /* qemu_announce_self rounds */
     int announce_round;
+    int64_t announce_cur[4];    /* the parameters of the announcement under way */
     struct sim_rng rng;
 };
 
@@ -306,6 +307,9 @@ void host_notify_acpi(struct host *h);
 void host_notify_virtio_config(struct host *h, struct hw_pcidev *d);
 /* Send QEMU's RARP self-announcements (after incoming migration). */
 void host_announce(struct host *h);
+/* The same with the parameters of QMP announce-self (initial, max, rounds,
+ * step: ms, ms, count, ms). */
+void host_announce_with(struct host *h, const int64_t params[4]);
 /* The process exits (failed incoming migration, quit). */
 void host_exit(struct host *h);
 

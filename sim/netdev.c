@@ -84,6 +84,21 @@ void gnd_parent_log(struct guest *g, const struct gnd_parent *p, const char *fmt
     guest_log(g, "%s %s: %s", p->driver, p->name, text);
 }
 
+/* ---- RTNL ------------------------------------------------------------------------------ */
+
+void gnet_rtnl_lock(struct gnet *n)
+{
+    /* IMP: L6.9 a mutex: taking it from under itself never returns */
+    SIM_ASSERT(!n->rtnl_held);
+    n->rtnl_held = true;
+}
+
+void gnet_rtnl_unlock(struct gnet *n)
+{
+    SIM_ASSERT(n->rtnl_held);
+    n->rtnl_held = false;
+}
+
 /* ---- the notifier chain ---------------------------------------------------------------- */
 
 void gnet_notifier_register(struct gnet *n, void (*fn)(void *, enum gnet_event, struct gnetdev *),

@@ -92,8 +92,20 @@ struct vnet {
     struct failover *failover;  /* with STANDBY */
     uint16_t status;            /* vi->status: last link bit seen */
     struct guest_timer config_work;
+    bool config_enabled;        /* the virtio core passes config changes to the driver */
+    bool config_pending;        /* ... and keeps one that came while it did not */
     unsigned announces;         /* peer notifications sent (G-08) */
+    sim_time announced_at;      /* uptime of the last one */
 };
+
+/* From df28de7b0050 (6.11, "synchronize operstate with admin state") the
+ * driver keeps config changes disabled until ndo_open and drops carrier at
+ * ndo_stop; with the fix of bug 9 (taken as present) a change that came in
+ * the meantime, an ANNOUNCE included, is handled once the device is open. */
+static bool config_until_open(const struct guest *g)
+{
+    return gnet_kernel_at_least(g, 6, 11);
+}
 
 static bool has(const struct vnet *vi, unsigned bit)
 {
@@ -136,21 +148,44 @@ static int vnet_phys_port_name(struct gnetdev *nd, char *buf, size_t len)
     return 0;
 }
 
+static void config_enable(struct vnet *vi);
+
 /* dev_open -> dev_set_rx_mode -> virtnet_set_rx_mode: the receive filter
  * (promiscuous/all-multicast, the MAC tables) goes to the device through
- * the control queue; QEMU answers with NIC_RX_FILTER_CHANGED. */
+ * the control queue; QEMU answers with NIC_RX_FILTER_CHANGED.  From 6.11
+ * open also turns config changes on (and with them the carrier). */
 static int vnet_open(struct gnetdev *nd)
 {
     struct vnet *vi = gnetdev_priv(nd);
     struct hw_pcidev *hw = gpci_hw(vi->pdev);
     if (hw && !vi->pdev->disconnected && has(vi, 17 /* CTRL_VQ */) && has(vi, 18 /* CTRL_RX */))
         hw_virtio_net_rx_filter(hw);
+    if (config_until_open(vi->g) && has(vi, HW_VIRTIO_NET_F_STATUS)) {
+        /* IMP: L6.9 the config work, and a pending ANNOUNCE, run once open */
+        vi->config_pending = true;
+        config_enable(vi);
+    }
+    return 0;
+}
+
+static int vnet_stop(struct gnetdev *nd)
+{
+    struct vnet *vi = gnetdev_priv(nd);
+    if (config_until_open(vi->g) && has(vi, HW_VIRTIO_NET_F_STATUS)) {
+        /* virtio_config_driver_disable, cancel_work_sync; the carrier follows
+         * the admin state */
+        vi->config_enabled = false;
+        guest_timer_cancel(&vi->config_work);
+        vi->status = 0;
+        gnetdev_carrier_off(nd);
+    }
     return 0;
 }
 
 static const struct gnetdev_ops virtnet_ops = {
     .xmit = vnet_xmit,
     .open = vnet_open,
+    .stop = vnet_stop,
     .set_mac = vnet_set_mac,
     .phys_port_name = vnet_phys_port_name,
 };
@@ -205,12 +240,25 @@ static void send_unsolicited_na(struct vnet *vi)
     gnetdev_queue_xmit(nd, &f);
 }
 
+/* netdev_notify_peers: takes RTNL (bug 9: from under RTNL it hangs). */
 static void notify_peers(struct vnet *vi)
 {
     struct gnetdev *nd = vi->dev;
+    struct gnet *n = gnet_of(vi->g);
+    gnet_rtnl_lock(n);
     vi->announces++;
+    vi->announced_at = guest_uptime(vi->g);
     if (nd->up && nd->ipv6_ready && !(nd->priv_flags & GND_IFF_NO_ADDRCONF))
         send_unsolicited_na(vi);
+    gnet_rtnl_unlock(n);
+}
+
+unsigned virtio_net_announces(const struct gnetdev *nd, sim_time *last)
+{
+    const struct vnet *vi = nd->parent.bus == GND_BUS_VIRTIO ? nd->parent.id : NULL;
+    if (last)
+        *last = vi && vi->announces ? vi->announced_at : SIM_TIME_NONE;
+    return vi ? vi->announces : 0;
 }
 
 /* ---- config changes (virtnet_config_changed_work) ---------------------------------------------- */
@@ -243,12 +291,30 @@ static void config_work(struct guest *g, struct guest_timer *t)
     }
 }
 
+/* virtio_config_changed: the driver's handler while config changes are
+ * enabled, else kept for when they are (virtio_config_enable). */
 static void vnet_config_changed(struct guest *g, struct gpci_dev *pdev)
 {
     (void)g;
     struct vnet *vi = pdev->drvdata;
-    if (vi && vi->ready)
-        guest_timer_arm(&vi->config_work, 0); /* schedule_work */
+    if (!vi || vi->failed)
+        return;
+    if (!vi->ready || !vi->config_enabled) {
+        vi->config_pending = true;
+        return;
+    }
+    guest_timer_arm(&vi->config_work, 0); /* schedule_work */
+}
+
+/* virtio_config_enable / virtio_config_driver_enable: a change kept meanwhile
+ * is handled now -- by the work, never from under the caller's locks. */
+static void config_enable(struct vnet *vi)
+{
+    vi->config_enabled = true;
+    if (vi->config_pending) {
+        vi->config_pending = false;
+        guest_timer_arm(&vi->config_work, 0);
+    }
 }
 
 static void vnet_rx(struct guest *g, struct gpci_dev *pdev, const struct frame *f)
@@ -375,10 +441,14 @@ static void probe_step(struct guest *g, struct guest_timer *t)
     }
     case VS_STANDBY: {
         struct gnetdev *nd = vi->dev;
+        struct gnet *n = gnet_of(g);
+        /* serialize register_netdevice + virtio_device_ready with ndo_open */
+        gnet_rtnl_lock(n);
         /* IMP: knob fault virtio-register: register_netdevice fails (failslab) */
         err = g->cfg.fault_virtio_register ? -GNET_ENOMEM
                                            : gnetdev_register(nd, vi->mac, vi->mac_random);
         if (err) {
+            gnet_rtnl_unlock(n);
             probe_failed(vi, err);
             return;
         }
@@ -387,10 +457,14 @@ static void probe_step(struct guest *g, struct guest_timer *t)
                                          HW_VIRTIO_STATUS_FEATURES_OK |
                                          HW_VIRTIO_STATUS_DRIVER_OK);
         vi->ready = true;
+        gnet_rtnl_unlock(n);
         /* IMP: G-07 carrier from config with STATUS, else assumed on */
         gnetdev_carrier_off(nd);
         if (has(vi, HW_VIRTIO_NET_F_STATUS)) {
-            guest_timer_arm(&vi->config_work, 0);
+            if (!config_until_open(g)) { /* the virtio core enables config changes */
+                vi->config_pending = true;
+                config_enable(vi);
+            } /* else ndo_open will (it may have run already, from the enslave) */
         } else {
             vi->status = HW_VIRTIO_NET_S_LINK_UP;
             gnetdev_carrier_on(nd);

@@ -299,6 +299,60 @@ static void latched_interrupts_at_cont(void **state)
     gx_free(&x);
 }
 
+/* Knob address: after the ifup, init waits for each interface (20 x 100 ms,
+ * as the recorder's init does) and logs what it configured; nothing refuses a
+ * slave (bug 8).  Bad values are scenario errors with their position. */
+static void address_knob(void **state)
+{
+    (void)state;
+    EVIDENCE(L6.8);
+    struct gx x;
+    gx_new(&x, GX_HOSTS_NATIVE "guest linux\n    address eth2 10.0.2.16/24\n"
+                               "    address eth9 10.0.9.1/24\n    address eth0 10.0.3.15/16\nend\n");
+    gx_run(&x, SIM_S(8));
+    long ifup = gx_log(&x, OBS_SOURCE, "e1000e: Intel(R) PRO/1000"); /* ifup is 47 ms after */
+    long slave = gx_log(&x, OBS_SOURCE, "failover primary slave:eth2 registered");
+    long a2 = gx_log(&x, OBS_SOURCE, "fosim-guest: addr eth2 10.0.2.16/24");
+    long a9 = gx_log(&x, OBS_SOURCE, "fosim-guest: addr eth9 10.0.9.1/24 failed");
+    long a0 = gx_log(&x, OBS_SOURCE, "fosim-guest: addr eth0 10.0.3.15/16");
+    assert_true(ifup >= 0 && slave >= 0 && a2 > slave && a9 > a2 && a0 > a9);
+    /* eth2 registers after the ifup: init found it on a later 100 ms poll */
+    sim_time up = gx_uptime(&x, ifup);
+    assert_true(gx_uptime(&x, a2) > up + SIM_MS(47));
+    assert_i64_equal((gx_uptime(&x, a2) - gx_uptime(&x, ifup) - SIM_MS(47)) % SIM_MS(100), 0);
+    assert_true(gx_uptime(&x, a2) - gx_uptime(&x, slave) <= SIM_MS(100));
+    /* eth9 never comes: 2 s of waiting, then the failure; eth0 at once */
+    assert_i64_equal(gx_uptime(&x, a9) - gx_uptime(&x, a2), SIM_S(2));
+    assert_i64_equal(gx_uptime(&x, a0), gx_uptime(&x, a9));
+    assert_int_equal(gx_count(&x, OBS_SOURCE, "fosim-guest: addr"), 3);
+    gx_free(&x);
+
+    const struct {
+        const char *knob, *msg;
+    } bad[] = {
+        { "address eth2\n", "knob address takes an interface and A.B.C.D/N" },
+        { "address eth2=0 10.0.2.16/24\n", "knob address: expected an interface name" },
+        { "address eth2 10.0.2.16\n", "knob address: expected A.B.C.D/N" },
+        { "address eth2 10.0.2.016/24\n", "knob address: expected A.B.C.D/N" },
+        { "address eth2 10.0.2.16/33\n", "knob address: expected A.B.C.D/N" },
+        { "address a 1.1.1.1/8\naddress b 1.1.1.1/8\naddress c 1.1.1.1/8\n"
+          "address d 1.1.1.1/8\naddress e 1.1.1.1/8\n", "knob address: at most 4 addresses" },
+    };
+    for (size_t k = 0; k < SIM_ARRAY_SIZE(bad); k++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%sguest linux\n%send\n", GX_HOSTS_NATIVE, bad[k].knob);
+        struct scenario *sc;
+        struct sim_err err = { "" };
+        assert_int_equal(scn_parse_string("k.fos", text, &sc, &err), 0);
+        struct sim_run *r;
+        assert_int_equal(
+            sim_run_new(sc, &(struct sim_run_config){ .until = SIM_TIME_NONE }, &r, &err), -1);
+        if (!strstr(err.msg, bad[k].msg) || strncmp(err.msg, "k.fos:", 6) != 0)
+            fail_msg("case %zu: got '%s'", k, err.msg);
+        scn_free(sc);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(boot_stages_follow_the_knob),
     cmocka_unit_test(firmware_after_cont),
@@ -309,6 +363,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(actions_at_run_time),
     cmocka_unit_test(function_reset_at_run_time),
     cmocka_unit_test(latched_interrupts_at_cont),
+    cmocka_unit_test(address_knob),
 };
 
 FO_MAIN("guest_linux", tests)

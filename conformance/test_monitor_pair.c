@@ -17,6 +17,10 @@
 #define L_MASTER0_1 "virtio_net virtio0 eth1: failover master:eth1 registered"
 #define L_PRIMARY0_1 "virtio_net virtio0 eth1: failover primary slave:eth0 registered"
 #define L_STANDBY2_1 "virtio_net virtio0 eth1: failover standby slave:eth2 registered"
+#define ADDR_ETH0 "fosim-guest: addr eth0 10.0.2.16/24"
+#define ADDR_ETH2 "fosim-guest: addr eth2 10.0.2.16/24"
+#define ADDR_ETH3 "fosim-guest: addr eth3 10.0.3.15/24"
+#define L_NIC3_GONE "e1000e 0000:03:00.0 eth3: removed PHC"
 #define MASTER_UP CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY)
 
 static const struct tf_case cases[] = {
@@ -86,6 +90,29 @@ static const struct tf_case cases[] = {
     { "PAIR-007", CHECK_FAIL, "a second master while the first is there", NULL,
       MASTER_UP CON("12", "S", "virtio_net virtio0 eth5: failover master:eth5 registered") },
     { "PAIR-007", CHECK_NA, "no master", NULL, CON("3", "S", L_NIC_MAC) },
+
+    /* PAIR-008 */
+    { "PAIR-008", CHECK_PASS, "address on the master", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", ADDR_ETH0) },
+    { "PAIR-008", CHECK_PASS, "address on a NIC that stays no slave, then removed", NULL,
+      MASTER_UP CON("3.1", "S", ADDR_ETH3) CON("9", "S", L_NIC3_GONE) CON("12", "S", L_PRIMARY3) },
+    { "PAIR-008", CHECK_PASS, "address on the VF after it left the master", NULL,
+      MASTER_UP G_PRIMARY_UP CON("9", "S", L_PRIMARY_GONE) CON("9.5", "S", ADDR_ETH2) },
+    { "PAIR-008", CHECK_FAIL, "address on the primary slave", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", ADDR_ETH2) },
+    { "PAIR-008", CHECK_FAIL, "address on the standby slave", NULL,
+      MASTER_UP CON("3.9", "S", "fosim-guest: addr eth1 10.0.2.17/24") },
+    { "PAIR-008", CHECK_FAIL, "address on the VF before it is enslaved", NULL,
+      MASTER_UP CON("3.0", "S", ADDR_ETH2) G_PRIMARY_UP },
+    { "PAIR-008", CHECK_FAIL, "address on a renamed slave", NULL,
+      MASTER_UP G_PRIMARY_UP CON("4", "S", "e1000e 0000:02:00.0 ens2: renamed from eth2")
+          CON("4.5", "S", "fosim-guest: addr ens2 10.0.2.16/24") },
+    { "PAIR-008", CHECK_PASS, "the slave's old name after a rename", NULL,
+      MASTER_UP G_PRIMARY_UP CON("4", "S", "e1000e 0000:02:00.0 ens2: renamed from eth2")
+          CON("4.5", "S", ADDR_ETH2) },
+    { "PAIR-008", CHECK_NA, "a failed address", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2 10.0.2.16/24 failed") },
+    { "PAIR-008", CHECK_NA, "no address line", NULL, MASTER_UP G_PRIMARY_UP },
 };
 
 static void pair_001(void **state)
@@ -137,10 +164,17 @@ static void pair_007(void **state)
     tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "PAIR-007");
 }
 
+static void pair_008(void **state)
+{
+    (void)state;
+    EVIDENCE(PAIR-008, L6.8, G-24);
+    tf_run_cases(cases, SIM_ARRAY_SIZE(cases), "PAIR-008");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(pair_001), cmocka_unit_test(pair_002), cmocka_unit_test(pair_003),
     cmocka_unit_test(pair_004), cmocka_unit_test(pair_005), cmocka_unit_test(pair_006),
-    cmocka_unit_test(pair_007),
+    cmocka_unit_test(pair_007), cmocka_unit_test(pair_008),
 };
 
 FO_MAIN("monitor_pair", tests)

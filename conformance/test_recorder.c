@@ -132,7 +132,8 @@ static void plan_builds_command_lines(void **state)
     snprintf(text, sizeof(text),
              "%s"
              "guest linux\n    failover-driver off\n    boot 2.5s\n    firmware 6s\n    mtu 1400\n"
-             "    pciehp-poll on\n    ifup on\nend\n"
+             "    pciehp-poll on\n    ifup on\n    address eth2 10.0.2.16/24\n"
+             "    address eth0 10.0.3.15/16\nend\n"
              "traffic\n    ping 10.0.2.2 every 200ms from 3.5s to 12s size 100\nend\n"
              "at 5s source device_add driver=e1000e netdev=hs1 id=primary0 bus=root1 "
              "failover_pair_id=standby0\n"
@@ -173,7 +174,8 @@ static void plan_builds_command_lines(void **state)
      * nothing: the real firmware takes what it takes) */
     assert_string_equal(pl.p.append, "console=ttyS0 ignore_loglevel fosim.failover=0 "
                                      "fosim.loadat=2.500 fosim.mtu=1400 "
-                                     "pciehp.pciehp_poll_mode=1 fosim.ping=10.0.2.2 "
+                                     "pciehp.pciehp_poll_mode=1 fosim.addr=eth2=10.0.2.16/24 "
+                                     "fosim.addr=eth0=10.0.3.15/16 fosim.ping=10.0.2.2 "
                                      "fosim.pingint=0.200 fosim.pingat=3.500 "
                                      "fosim.pingend=12.000 fosim.pingsize=100");
     /* the port */
@@ -240,6 +242,9 @@ static void plan_refuses_what_reality_cannot_run(void **state)
         { "guest linux\n    kernel 5.10\nend\n", "t.fos:14:12: knob kernel 5.10: the guest kernel is 6.1" },
         { "guest linux\n    primary-mac random\nend\n", "t.fos:14:17: a random primary MAC" },
         { "guest linux\n    no-such-knob 1\nend\n", "t.fos:14:5: this knob cannot be reproduced" },
+        { "guest linux\n    address eth2\nend\n", "t.fos:14:5: knob address takes an interface" },
+        { "guest linux\n    address eth2=x 10.0.2.16/24\nend\n", "t.fos:14:13: knob address: expected an interface" },
+        { "guest linux\n    address eth2 10.0.2.256/24\nend\n", "t.fos:14:18: knob address: expected A.B.C.D/N" },
         { "traffic\n    generate out rate 10/s size 100\nend\n",
           "t.fos:14:5: this workload (only `ping ADDR ...`)" },
         { "guest qtest\nend\nat 1s guest negotiate standby0\n", "t.fos:13:7: the qtest" },

@@ -367,6 +367,47 @@ static int knob_time(const struct scn_knob *k, sim_time *out, struct sim_err *er
     return 0;
 }
 
+/* "address IF A.B.C.D/N": an interface name the kernel would take (and a
+ * kernel command line word can carry: no '=' or ','), and an IPv4 prefix in
+ * its usual spelling (it is printed back as written). */
+static int knob_address(const struct scn_knob *k, struct guest_cfg *c, struct sim_err *err)
+{
+    if (k->values.n != 2)
+        return scn_errf(err, &k->key.pos, "knob address takes an interface and A.B.C.D/N, e.g. "
+                                          "address eth2 10.0.2.16/24");
+    const struct scn_arg *ifv = &k->values.v[0], *pv = &k->values.v[1];
+    size_t n = strlen(ifv->text);
+    bool ok = n > 0 && n < sizeof(c->addrs[0].ifname) && strcmp(ifv->text, ".") != 0 &&
+              strcmp(ifv->text, "..") != 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        char ch = ifv->text[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '_' || ch == '-' || ch == '.';
+    }
+    if (!ok)
+        return scn_errf(err, &ifv->pos,
+                        "knob address: expected an interface name (1-15 letters, digits, "
+                        "'_', '-', '.'), found '%s'",
+                        ifv->text);
+    unsigned a[4], len;
+    char extra, canon[24];
+    if (sscanf(pv->text, "%3u.%3u.%3u.%3u/%2u%c", &a[0], &a[1], &a[2], &a[3], &len, &extra) !=
+            5 ||
+        a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255 || len > 32 ||
+        (snprintf(canon, sizeof(canon), "%u.%u.%u.%u/%u", a[0], a[1], a[2], a[3], len),
+         strcmp(canon, pv->text) != 0))
+        return scn_errf(err, &pv->pos, "knob address: expected A.B.C.D/N (e.g. 10.0.2.16/24), "
+                                       "found '%s'",
+                        pv->text);
+    if (c->naddrs == GUEST_MAX_ADDRS)
+        return scn_errf(err, &k->key.pos, "knob address: at most %d addresses",
+                        GUEST_MAX_ADDRS);
+    struct guest_addr *g = &c->addrs[c->naddrs++];
+    sim_strlcpy(g->ifname, ifv->text, sizeof(g->ifname));
+    sim_strlcpy(g->prefix, canon, sizeof(g->prefix));
+    return 0;
+}
+
 static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct sim_err *err)
 {
     /* Linux 6.1, as Debian 12 runs it (linux-guest.md; real-qemu.md). */
@@ -442,6 +483,8 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob mtu: expected a number from 68 to 65535");
             c->master_mtu = (unsigned)v;
+        } else if (strcmp(key, "address") == 0) {
+            r = knob_address(k, c, err);
         } else if (strcmp(key, "fault") == 0) {
             /* fault injection (the kernel's failslab): what is made to fail */
             if (k->values.n == 0)

@@ -34,6 +34,8 @@ struct gnet;     /* netdev.c, virtio_net.c, net_failover.c */
 struct gqtest;   /* guest_qtest.c */
 struct glinux;   /* guest_linux.c: the linux profile (boot, kernel clock, hotplug) */
 
+#define GUEST_MAX_ADDRS 4 /* knob address: at most this many */
+
 /* Knobs of the linux profile (doc/guest.md lists them with their defaults). */
 struct guest_cfg {
     unsigned kernel_major, kernel_minor; /* "kernel 6.1" */
@@ -55,6 +57,14 @@ struct guest_cfg {
     bool pciehp_poll;         /* "pciehp-poll on|off" (G-86) */
     int pciehp_poll_time;     /* "pciehp-poll-time N" seconds (G-86; <= 0 or > 60: 2) */
     unsigned master_mtu;      /* "mtu N": MTU set on the master after boot; 0 = leave */
+    /* "address IF A.B.C.D/N" (repeatable): after the ifup, init also runs `ip addr add
+     * A/N dev IF; ip link set IF up`, the way a tool that is not failover-aware
+     * configures a slave (linux-guest.md bug 8), and logs "fosim-guest: addr IF A/N" */
+    struct guest_addr {
+        char ifname[16];
+        char prefix[20];      /* "10.0.2.16/24" */
+    } addrs[GUEST_MAX_ADDRS];
+    unsigned naddrs;
     bool fault_virtio_register; /* "fault virtio-register": the standby's register_netdevice
                                    fails with -ENOMEM (failslab), after the master exists */
 };
@@ -251,6 +261,9 @@ void gnetdev_set_stats32(struct gnetdev *nd, bool on);
 void gnet_init(struct guest *g);                 /* at boot, before drivers */
 void gnet_free(struct guest *g);
 void gnet_ifup(struct guest *g);                 /* init: master (or NIC) up, 10.0.2.15/24, knob mtu */
+/* init: `ip addr add A/N dev IF; ip link set IF up` (knob address): 0, or a negative
+ * GNET_E* (-GNET_ENODEV: no such interface yet) */
+int gnet_addr_add(struct guest *g, const char *ifname);
 enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role *via);
 unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsigned max);
 /* A scripted net action of the linux profile (`at T guest VERB ARGS`, verbs

@@ -982,6 +982,21 @@ void gnet_ifup(struct guest *g)
     gnetdev_mc_add(d, all_hosts);
 }
 
+/* Knob address: what the init script does for each `fosim.addr=IF=A/N`,
+ * `ip addr add A/N dev IF` then `ip link set IF up`.  Nothing in the kernel
+ * stops userspace from configuring a failover slave (net_failover.rst asks
+ * userspace to skip interfaces that have a master); the model keeps the
+ * traffic on init's interface (gnet_ifup) and records the act on the console
+ * (guest_linux.c), which is what a recording shows. */
+int gnet_addr_add(struct guest *g, const char *ifname) /* IMP: L6.8 */
+{
+    struct gnet *n = gnet_of(g);
+    struct gnetdev *d = n ? gnetdev_by_name(n, ifname) : NULL;
+    if (!d || d->reg != GND_REG_REGISTERED)
+        return -GNET_ENODEV;
+    return gnetdev_open(d);
+}
+
 enum frame_drop gnet_xmit(struct guest *g, const struct frame *f, enum obs_role *via)
 {
     struct gnet *n = gnet_of(g);

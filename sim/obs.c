@@ -384,6 +384,20 @@ void klog_classify(struct obs_klog *k, const char *text)
         return;
     }
 
+    /* "fosim-guest: addr IF A.B.C.D/N": the init's own line, exactly two words
+     * after "addr" (a "... failed" line configured nothing) */
+    if (starts(text, "fosim-guest: addr ")) {
+        const char *p = text + strlen("fosim-guest: addr ");
+        const char *sp = strchr(p, ' ');
+        if (sp && sp > p && (size_t)(sp - p) < sizeof(k->ifname) && sp[1] &&
+            !strchr(sp + 1, ' ') && strchr(sp + 1, '/')) {
+            memcpy(k->ifname, p, (size_t)(sp - p));
+            k->ifname[sp - p] = '\0';
+            k->kind = KLOG_GUEST_ADDR;
+        }
+        return;
+    }
+
     char ifname[16] = "";
     const char *msg = dev_prefix(k, text, ifname);
     if (!msg)

@@ -381,3 +381,146 @@ static void pair007_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-007 */
 const struct monitor_def mon_PAIR_007 = {
     .kinds = K_KLOG, .size = sizeof(struct pair007), .obs = pair007_obs,
 };
+
+/* ---- PAIR-008: userspace leaves the slaves alone -------------------------------------- */
+
+/*
+ * The init's "fosim-guest: addr IF A/N" lines (knob address; the recorder's
+ * fosim.addr) against the interfaces net_failover's lines show as slaves.
+ * An address on an interface that is no slave is decided when the console
+ * shows the interface removed (held) or enslaved (failed: the address stays
+ * on it), else at the end (held).  Renames ("DRIVER DEV NEW: renamed from
+ * OLD", dev_change_name) carry both sets to the new name.
+ */
+struct pair008 {
+    char slave[PAIR_MAX][16];         /* registered failover slaves now */
+    struct ck_rec slave_line[PAIR_MAX];
+    unsigned nslaves;
+    char addr[PAIR_MAX][16];          /* addressed interfaces, no slave so far */
+    struct ck_rec addr_line[PAIR_MAX];
+    unsigned naddrs;
+};
+
+static int pair008_find(char (*names)[16], unsigned n, const char *name)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void pair008_drop_slave(struct pair008 *st, int i)
+{
+    st->nslaves--;
+    if ((unsigned)i != st->nslaves) {
+        memcpy(st->slave[i], st->slave[st->nslaves], sizeof(st->slave[0]));
+        st->slave_line[i] = st->slave_line[st->nslaves];
+    }
+}
+
+static void pair008_drop_addr(struct pair008 *st, int i)
+{
+    st->naddrs--;
+    if ((unsigned)i != st->naddrs) {
+        memcpy(st->addr[i], st->addr[st->naddrs], sizeof(st->addr[0]));
+        st->addr_line[i] = st->addr_line[st->naddrs];
+    }
+}
+
+/* "PREFIX NEW: renamed from OLD[ (while UP)]": the two names, else false. */
+static bool pair008_rename(const char *text, char newname[16], char oldname[16])
+{
+    const char *r = strstr(text, ": renamed from ");
+    if (!r)
+        return false;
+    const char *b = r;
+    while (b > text && b[-1] != ' ')
+        b--;
+    size_t n = (size_t)(r - b);
+    const char *o = r + strlen(": renamed from ");
+    size_t on = strcspn(o, " ");
+    if (n == 0 || n >= 16 || on == 0 || on >= 16)
+        return false;
+    memcpy(newname, b, n);
+    newname[n] = '\0';
+    memcpy(oldname, o, on);
+    oldname[on] = '\0';
+    return true;
+}
+
+static void pair008_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-008 */
+{
+    struct pair008 *st = m->st;
+    const struct obs_klog *k = &o->u.klog;
+    int i;
+    switch (k->kind) {
+    case KLOG_FO_STANDBY_REGISTERED:
+    case KLOG_FO_PRIMARY_REGISTERED:
+        if ((i = pair008_find(st->addr, st->naddrs, k->ifname)) >= 0) {
+            mon_fail(m, o,
+                     "userspace configures the master, not its slaves: %s got an address and "
+                     "was then enslaved to %s with it (net_failover.rst; bug 8)",
+                     k->ifname, k->ifname2);
+            mon_cite(m, &st->addr_line[i]);
+            pair008_drop_addr(st, i);
+        }
+        if (pair008_find(st->slave, st->nslaves, k->ifname) < 0 && st->nslaves < PAIR_MAX) {
+            sim_strlcpy(st->slave[st->nslaves], k->ifname, sizeof(st->slave[0]));
+            ck_keep(&st->slave_line[st->nslaves], o);
+            st->nslaves++;
+        }
+        return;
+    case KLOG_FO_STANDBY_UNREGISTERED:
+    case KLOG_FO_PRIMARY_UNREGISTERED:
+        if ((i = pair008_find(st->slave, st->nslaves, k->ifname)) >= 0)
+            pair008_drop_slave(st, i);
+        return;
+    case KLOG_NIC_REMOVE:
+        if (k->ifname[0] && (i = pair008_find(st->addr, st->naddrs, k->ifname)) >= 0) {
+            mon_pass(m); /* it left without ever being a slave */
+            pair008_drop_addr(st, i);
+        }
+        return;
+    case KLOG_GUEST_ADDR:
+        if ((i = pair008_find(st->slave, st->nslaves, k->ifname)) >= 0) {
+            mon_fail(m, o,
+                     "userspace configures the master, not its slaves: %s is a failover slave "
+                     "(net_failover.rst; bug 8)",
+                     k->ifname);
+            mon_cite(m, &st->slave_line[i]);
+        } else if (pair008_find(st->addr, st->naddrs, k->ifname) >= 0) {
+            /* a second address on it: one instance, the first line */
+        } else if (st->naddrs == PAIR_MAX) {
+            mon_unsure(m, "more than %d interfaces got addresses at once", PAIR_MAX);
+        } else {
+            sim_strlcpy(st->addr[st->naddrs], k->ifname, sizeof(st->addr[0]));
+            ck_keep(&st->addr_line[st->naddrs], o);
+            st->naddrs++;
+        }
+        return;
+    default: {
+        char newname[16], oldname[16];
+        if (!pair008_rename(k->text, newname, oldname))
+            return;
+        if ((i = pair008_find(st->slave, st->nslaves, oldname)) >= 0)
+            sim_strlcpy(st->slave[i], newname, sizeof(st->slave[0]));
+        if ((i = pair008_find(st->addr, st->naddrs, oldname)) >= 0)
+            sim_strlcpy(st->addr[i], newname, sizeof(st->addr[0]));
+        return;
+    }
+    }
+}
+
+static void pair008_end(struct mon *m)
+{
+    struct pair008 *st = m->st;
+    for (unsigned i = 0; i < st->naddrs; i++)
+        mon_pass(m); /* never a slave while the console ran */
+    if (m->npass + m->nfail + m->nunsure == 0)
+        mon_na(m, "no \"fosim-guest: addr\" line: the userspace's addresses are not on the "
+                  "console");
+}
+
+const struct monitor_def mon_PAIR_008 = {
+    .kinds = K_KLOG, .size = sizeof(struct pair008), .obs = pair008_obs, .end = pair008_end,
+};

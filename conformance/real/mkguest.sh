@@ -17,13 +17,19 @@
 #   fosim.ip=A.B.C.D/N   address of eth0 (default 10.0.2.15/24); none: no ifup
 #   fosim.mtu=N          MTU set on eth0 after it is up
 #   fosim.up=IF[,IF]     also bring these interfaces up (no address)
+#   fosim.addr=IF=A/N[,IF=A/N]  after eth0, for each in turn: wait up to 2 s for
+#                        IF, `ip addr add A/N dev IF`, `ip link set IF up`, and log
+#                        "fosim-guest: addr IF A/N" (or "... failed"): a userspace
+#                        that configures a failover slave (linux-guest.md bug 8);
+#                        may be repeated
 #   fosim.ping=ADDR      ping ADDR from eth0 (busybox ping, output on the console)
 #   fosim.pingint=SECS   interval (default 0.2), fosim.pingsize=N payload bytes,
 #   fosim.pingat=SECS    start at this uptime, fosim.pingend=SECS stop at it
 #   fosim.watch=1        print changed `ip -o link` lines every 0.5 s
 # Markers go through /dev/kmsg, so they carry the kernel's uptime stamp:
 #   "fosim-guest: init", "fosim-guest: insmod NAME", "fosim-guest: modules loaded",
-#   "fosim-guest: ready", "fosim-guest: ping started", "fosim-guest: no eth0".
+#   "fosim-guest: ready", "fosim-guest: ping started", "fosim-guest: no eth0",
+#   "fosim-guest: addr IF A/N" (and "fosim-guest: addr IF A/N failed").
 set -eu
 
 die() { echo "mkguest.sh: $*" >&2; exit 1; }
@@ -97,7 +103,7 @@ uptime_ge() { awk -v t="$1" '{ exit !($1 >= t) }' /proc/uptime; }
 wait_uptime() { while ! uptime_ge "$1"; do sleep 0.01; done; }
 say "init"
 
-FAILOVER=1 E1000E=1 LOADAT= IP=10.0.2.15/24 MTU= UP= WATCH=0
+FAILOVER=1 E1000E=1 LOADAT= IP=10.0.2.15/24 MTU= UP= ADDR= WATCH=0
 PING= PINGINT=0.2 PINGSIZE= PINGAT= PINGEND=
 for w in $(cat /proc/cmdline); do
     case $w in
@@ -107,6 +113,7 @@ for w in $(cat /proc/cmdline); do
         fosim.ip=*)       IP=${w#*=} ;;
         fosim.mtu=*)      MTU=${w#*=} ;;
         fosim.up=*)       UP=${w#*=} ;;
+        fosim.addr=*)     ADDR="$ADDR ${w#*=}" ;;
         fosim.watch=*)    WATCH=${w#*=} ;;
         fosim.ping=*)     PING=${w#*=} ;;
         fosim.pingint=*)  PINGINT=${w#*=} ;;
@@ -143,6 +150,16 @@ if [ "$IP" != none ]; then
         say "no eth0"
     fi
 fi
+for a in $(echo "$ADDR" | tr , ' '); do
+    i=${a%%=*} p=${a#*=}
+    n=0
+    while [ ! -e "/sys/class/net/$i" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+    if ip addr add "$p" dev "$i" && ip link set "$i" up; then
+        say "addr $i $p"
+    else
+        say "addr $i $p failed"
+    fi
+done
 for i in $(echo "$UP" | tr , ' '); do ip link set "$i" up || say "cannot up $i"; done
 say "ready"
 if [ -n "$PING" ]; then

@@ -379,6 +379,27 @@ static int plan_guest_knobs(struct rec_plan *p, const struct scn_guest *g,
     for (size_t i = 0; i < g->nknobs; i++) {
         const struct scn_knob *k = &g->knobs[i];
         const char *key = k->key.text;
+        if (strcmp(key, "address") == 0) {
+            /* address IF A.B.C.D/N: the init's fosim.addr (bug 8's userspace) */
+            if (k->values.n != 2)
+                return scn_errf(err, &k->key.pos,
+                                "knob address takes an interface and A.B.C.D/N");
+            const char *ifn = k->values.v[0].text, *pfx = k->values.v[1].text;
+            unsigned a[4], len;
+            char extra;
+            if (!ifn[0] || strlen(ifn) > 15 || strspn(ifn, "abcdefghijklmnopqrstuvwxyz"
+                                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                          "0123456789_-.") != strlen(ifn))
+                return scn_errf(err, &k->values.v[0].pos,
+                                "knob address: expected an interface name, found '%s'", ifn);
+            if (sscanf(pfx, "%3u.%3u.%3u.%3u/%2u%c", &a[0], &a[1], &a[2], &a[3], &len,
+                       &extra) != 5 ||
+                a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255 || len > 32)
+                return scn_errf(err, &k->values.v[1].pos,
+                                "knob address: expected A.B.C.D/N, found '%s'", pfx);
+            append(p, " fosim.addr=%s=%u.%u.%u.%u/%u", ifn, a[0], a[1], a[2], a[3], len);
+            continue;
+        }
         if (one_value(k, err) != 0)
             return -1;
         const struct scn_arg *v = &k->values.v[0];

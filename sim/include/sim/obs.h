@@ -127,7 +127,10 @@ struct obs_qmp {
     X(NIC_LINK_UP, "nic-link-up")                                                      \
     X(NIC_LINK_DOWN, "nic-link-down")                                                  \
     X(VIRTIO_NET_OTHER, "virtio-net-other")                                            \
-    X(NET_OTHER, "net-other")
+    X(NET_OTHER, "net-other")                                                          \
+    /* the recorded guest's init (not Linux): "fosim-guest: addr eth2 10.0.2.16/24",  \
+     * userspace configured an address on ifname (knob address, fosim.addr) */        \
+    X(GUEST_ADDR, "guest-addr")
 
 enum klog_kind {
 #define X(id, name) KLOG_##id,

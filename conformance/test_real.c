@@ -142,7 +142,8 @@ static void expectations_hold(const char *name)
     X(two_pairs, "two-pairs")                                                            \
     X(ping_native, "ping-native")                                                        \
     X(paused_source, "paused-source")                                                    \
-    X(prelaunch, "prelaunch")
+    X(prelaunch, "prelaunch")                                                            \
+    X(address_on_slave, "address-on-slave")
 
 /* Each recording meets its scenario's expectations. */
 #define X(id, name)                                                                      \

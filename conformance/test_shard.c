@@ -103,6 +103,11 @@ static int sh(const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* fosim check wrote its report: 0 all passed, 1 an assertion failed (the
+ * stored traces/real/address-on-slave fails PAIR-008 by design), 2 an
+ * unusable item (traces/sim/scenarios), 3 inconclusive; not a crash. */
+#define REPORTED(rc) ((rc) >= 0 && (rc) <= 3)
+
 static int setup(void **state)
 {
     (void)state;
@@ -139,7 +144,7 @@ static void shard_and_merge(const char *fmt, unsigned n)
     for (unsigned k = 1; k <= n; k++) {
         int rc = sh("%s check --shard %u/%u --report %s --output %s/s%u.%s %s 2>/dev/null",
                     FOSIM_BIN, k, n, fmt, tmpdir, k, fmt, bundles);
-        assert_true(rc == 0 || rc == 2 || rc == 3);
+        assert_true(REPORTED(rc));
     }
     for (unsigned i = 0; i < n; i++) { /* 2, 4, ..., 1, 3, ... */
         unsigned k = i < n / 2 ? 2 * (i + 1) : 2 * (i - n / 2) + 1;
@@ -221,20 +226,21 @@ static void test_incomplete_sets_never_merge(void **state)
     for (unsigned k = 1; k <= 3; k++) {
         rc = sh("%s check --shard %u/3 --report tap --output %s/t%u.tap %s 2>/dev/null",
                 FOSIM_BIN, k, tmpdir, k, bundles);
-        assert_true(rc == 0 || rc == 2 || rc == 3);
+        assert_true(REPORTED(rc));
     }
     rc = sh("%s check --shard 1/2 --report tap --output %s/h1.tap %s 2>/dev/null", FOSIM_BIN,
             tmpdir, bundles);
-    assert_true(rc == 0 || rc == 2 || rc == 3);
+    assert_true(REPORTED(rc));
     rc = sh("%s check --shard 1/3 --report junit --output %s/j1.xml %s 2>/dev/null", FOSIM_BIN,
             tmpdir, bundles);
-    assert_true(rc == 0 || rc == 2 || rc == 3);
+    assert_true(REPORTED(rc));
     /* a truncated shard, a bailed-out shard, one from another campaign */
     assert_int_equal(sh("head -c 3000 %s/t2.tap > %s/cut.tap", tmpdir, tmpdir), 0);
     assert_int_equal(sh("sed '$a Bail out! disk full' %s/t2.tap > %s/bail.tap", tmpdir, tmpdir),
                      0);
-    assert_int_equal(sh("sed 's/items 1-6 of 18/items 1-6 of 19/' %s/t1.tap > %s/other.tap",
-                        tmpdir, tmpdir),
+    assert_int_equal(sh("sed 's/^\\(# fosim shard 1\\/3: items 1-[0-9]* of \\)/\\19/' %s/t1.tap "
+                        "> %s/other.tap && ! cmp -s %s/t1.tap %s/other.tap",
+                        tmpdir, tmpdir, tmpdir, tmpdir),
                      0);
     assert_int_equal(sh("grep -v 'fosim shard' %s/t1.tap > %s/nomark.tap", tmpdir, tmpdir), 0);
     struct {

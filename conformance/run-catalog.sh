@@ -7,11 +7,13 @@
 #                                 RESULT mutants <killed> <survived>
 #   run-catalog.sh --corruptions  the corrupted recordings of conformance/corrupt
 #                                 RESULT corruptions <caught> <missed>
+#   run-catalog.sh --trace        the traceability matrix (`make trace`)
+#                                 RESULT trace <assertions> <gaps>
 #
 # The counts come from the summary line fosim prints; a run that prints no
 # summary counts as one failure, and run-suite.sh counts a non-zero exit
 # without a reported failure as one too, so a crash cannot pass.
-# (`make trace` runs the full traceability matrix, which fails on any gap.)
+# (`make trace` prints the whole matrix; this step shows its gaps.)
 set -u
 fosim=${FOSIM:-build/fosim}
 build=${BUILD:-build}
@@ -33,6 +35,16 @@ case "${1:-}" in
     printf '%s\n' "$out" | awk '
         /^corrupted recordings: [0-9]+\/[0-9]+ caught$/ { split($3, a, "/"); print "RESULT corruptions", a[1], a[2] - a[1]; s = 1 }
         END { if (!s) print "RESULT corruptions 0 1" }'
+    ;;
+--trace)
+    # shellcheck disable=SC2086
+    out=$($fosim conformance --trace --work "$build/corrupt" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | grep -E '^ *GAP |^rule-book coverage|^traceability'
+    printf '%s\n' "$out" | awk '
+        /^traceability matrix: [0-9]+ catalog assertions/ { n = $3 }
+        /^traceability: [0-9]+ gap\(s\)$/ { print "RESULT trace", n + 0, $2; s = 1 }
+        END { if (!s) print "RESULT trace 0 1" }'
     ;;
 *)
     # shellcheck disable=SC2086

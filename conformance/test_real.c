@@ -357,6 +357,52 @@ static void known_differences_explain_and_go_stale(void **state)
     free(path);
 }
 
+/* An entry with "within TIME" explains a timing or duration difference only
+ * up to that offset, and never one of another kind. */
+static void known_differences_within_bound(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bound;
+        bool explains;
+    } cases[] = { { "within 1ms | ", false }, { "within 1h | ", true }, { "", true } };
+    struct diff_run *a = load_real("native-migration", "native");
+    struct diff_run *b = load_real("acpi-migration", "acpi");
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "native-* | source.migration duration stay wait-unplug | %spciehp waits\n"
+                 "native-* | source.console only-in-native *pciehp* | within 1h | a bound on "
+                 "a difference that has no offset\n",
+                 cases[i].bound);
+        char *path = write_known(text);
+        struct diff_known *k = NULL;
+        struct sim_err err = { "" };
+        assert_int_equal(diff_known_load(path, &k, &err), 0);
+        struct diff_options opt;
+        diff_options_default(&opt);
+        opt.known = k;
+        opt.scenario = "native-migration";
+        struct diff_result res;
+        char *out = compare_to_text(a, b, &opt, &res);
+        bool explained = strstr(out, "known   source.migration duration stay wait-unplug") != NULL;
+        bool differ = strstr(out, "DIFFER  source.migration duration stay wait-unplug") != NULL;
+        if (explained != cases[i].explains || differ == cases[i].explains) {
+            print_error("case %zu (%s): explained %d\n%s", i, cases[i].bound, explained, out);
+            fail();
+        }
+        assert_null(strstr(out, "known   source.console only-in-native")); /* no offset */
+        /* the bounded only-in entry explains nothing; a bound too narrow neither */
+        assert_int_equal(res.stale, cases[i].explains ? 1 : 2);
+        free(out);
+        diff_known_free(k);
+        unlink(path);
+        free(path);
+    }
+    diff_run_free(a);
+    diff_run_free(b);
+}
+
 /* Malformed known-differences lines are refused with file:line:column. */
 static void known_differences_refuse_bad_lines(void **state)
 {
@@ -365,10 +411,13 @@ static void known_differences_refuse_bad_lines(void **state)
         const char *text;
         const char *msg;
     } cases[] = {
-        { "a | b\n", ":1:1: expected SCENARIO-GLOB | SIGNATURE-GLOB | REASON" },
+        { "a | b\n", ":1:1: expected SCENARIO-GLOB | SIGNATURE-GLOB | [within TIME |] REASON" },
         { "# ok\n a | b | \n", ":2:9: the reason is empty" },
         { "a |  | why\n", ":1:4: the signature glob is empty" },
         { " | b | why\n", ":1:1: the scenario glob is empty" },
+        { "a | b | within x | why\n", ":1:8: expected \"within TIME\"" },
+        { "a | b | within 0s | why\n", ":1:8: expected \"within TIME\"" },
+        { "a | b | within 1s | \n", ":1:20: the reason is empty" },
     };
     for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
         char *path = write_known(cases[i].text);
@@ -398,6 +447,7 @@ static const struct CMUnitTest tests[] = {
 #undef X
     cmocka_unit_test(diff_of_a_run_with_itself_is_empty),
     cmocka_unit_test(diff_sees_native_against_acpi),
+    cmocka_unit_test(known_differences_within_bound),
     cmocka_unit_test(known_differences_explain_and_go_stale),
     cmocka_unit_test(known_differences_refuse_bad_lines),
 };

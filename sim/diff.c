@@ -69,6 +69,7 @@ struct diff_run {
 struct diff_known_entry {
     char *scn_glob;
     char *sig_glob;
+    sim_time within; /* SIM_TIME_NONE, or the largest timing/duration offset it explains */
     char *reason;
     unsigned line;
     unsigned used;
@@ -297,10 +298,27 @@ int diff_known_load(const char *path, struct diff_known **out, struct sim_err *e
             continue;
         char *bar1 = strchr(s, '|');
         char *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+        char *bar3 = bar2 ? strchr(bar2 + 1, '|') : NULL;
         if (!bar1 || !bar2) {
-            rc = sim_errf(err, "%s:%u:1: expected SCENARIO-GLOB | SIGNATURE-GLOB | REASON", path,
-                          ln);
+            rc = sim_errf(err,
+                          "%s:%u:1: expected SCENARIO-GLOB | SIGNATURE-GLOB | [within TIME |] REASON",
+                          path, ln);
             break;
+        }
+        sim_time within = SIM_TIME_NONE;
+        char *w = bar2 + 1;
+        while (*w == ' ' || *w == '\t')
+            w++;
+        if (bar3 && strncmp(w, "within ", 7) == 0) { /* SCENARIO | SIGNATURE | within T | REASON */
+            *bar3 = '\0';
+            const char *end = NULL;
+            if (sim_time_parse(trim(w + 7), &within, &end) != 0 || within <= 0) {
+                rc = sim_errf(err, "%s:%u:%d: expected \"within TIME\" (e.g. within 1.05s)",
+                              path, ln, (int)(bar2 - line + 2));
+                break;
+            }
+            *bar2 = '\0'; /* the signature ends here */
+            bar2 = bar3;
         }
         *bar1 = *bar2 = '\0';
         char *scn = trim(s), *sig = trim(bar1 + 1), *why = trim(bar2 + 1);
@@ -314,6 +332,7 @@ int diff_known_load(const char *path, struct diff_known **out, struct sim_err *e
         k->v[k->n++] = (struct diff_known_entry){ .scn_glob = sim_xstrdup(scn),
                                                   .sig_glob = sim_xstrdup(sig),
                                                   .reason = sim_xstrdup(why),
+                                                  .within = within,
                                                   .line = ln };
     }
     if (rc == 0 && ferror(f))
@@ -361,6 +380,11 @@ struct cmp {
     unsigned *used; /* per known entry: matches in this comparison */
 };
 
+static sim_time abs_t(sim_time t)
+{
+    return t < 0 ? -t : t;
+}
+
 static void fmt_t(char *b, size_t n, sim_time t)
 {
     bool neg = t < 0;
@@ -370,8 +394,10 @@ static void fmt_t(char *b, size_t n, sim_time t)
              (long long)(t % 1000000000 / 1000000));
 }
 
+/* A difference; `off` is how far a timing or duration is off (SIM_TIME_NONE
+ * for others): an entry with a bound explains only what is within it. */
 static void report(struct cmp *c, const char *chan, const char *what, const char *key,
-                   const char *detail)
+                   const char *detail, sim_time off)
 {
     char sig[1400];
     snprintf(sig, sizeof(sig), "%s %s %s", chan, what, key);
@@ -380,7 +406,9 @@ static void report(struct cmp *c, const char *chan, const char *what, const char
     const struct diff_known *k = c->opt->known;
     for (size_t i = 0; k && i < k->n; i++) {
         if (fnmatch(k->v[i].scn_glob, c->opt->scenario ? c->opt->scenario : "", 0) == 0 &&
-            fnmatch(k->v[i].sig_glob, sig, 0) == 0) {
+            fnmatch(k->v[i].sig_glob, sig, 0) == 0 &&
+            (k->v[i].within == SIM_TIME_NONE ||
+             (off != SIM_TIME_NONE && off <= k->v[i].within))) {
             reason = k->v[i].reason;
             c->used[i]++;
             break;
@@ -465,7 +493,8 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
                          "%s at %s s, %s at %s s (%s s apart, %s s since the previous item; "
                          "tolerance %s s)",
                          c->la, ta, c->lb, tb, dd, dg, tt);
-                report(c, name, "timing", ca->v[i].key, detail);
+                report(c, name, "timing", ca->v[i].key, detail,
+                   abs_t(d) < abs_t(dgap) ? abs_t(d) : abs_t(dgap));
             } else if (c->opt->verbose && c->out) {
                 fprintf(c->out, "  same    %s %s\n      %s at %s s, %s at %s s\n", name,
                         ca->v[i].key, c->la, ta, c->lb, tb);
@@ -496,7 +525,7 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
                  "%s at %s s (%s), %s at %s s (%s): in another place among the channel's items",
                  c->la, ta, x->where ? x->where : "no origin", c->lb, tb,
                  y->where ? y->where : "no origin");
-        report(c, name, "order", x->key, detail);
+        report(c, name, "order", x->key, detail, SIM_TIME_NONE);
         ua[k] = SIZE_MAX;
         ub[l] = SIZE_MAX;
     }
@@ -509,7 +538,7 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
         snprintf(what, sizeof(what), "only-in-%s", c->la);
         snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->la, ta,
                  x->where ? x->where : "no origin", c->lb);
-        report(c, name, what, x->key, detail);
+        report(c, name, what, x->key, detail, SIM_TIME_NONE);
     }
     for (size_t l = 0; l < nub; l++) {
         if (ub[l] == SIZE_MAX)
@@ -520,7 +549,7 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
         snprintf(what, sizeof(what), "only-in-%s", c->lb);
         snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->lb, tb,
                  y->where ? y->where : "no origin", c->la);
-        report(c, name, what, y->key, detail);
+        report(c, name, what, y->key, detail, SIM_TIME_NONE);
     }
     free(ua);
     free(ub);
@@ -567,7 +596,7 @@ static void compare_stays(struct cmp *c, const struct chan *ea, const struct cha
             fmt_t(tt, sizeof(tt), tol);
             snprintf(detail, sizeof(detail), "%s %s s, %s %s s (tolerance %s s)", c->la, ta, c->lb,
                      tb, tt);
-            report(c, chan, "duration", key, detail);
+            report(c, chan, "duration", key, detail, abs_t(d));
         } else if (c->out) {
             fprintf(c->out, "  same    %s %s: %s %s s, %s %s s\n", chan, key, c->la, ta, c->lb, tb);
         }

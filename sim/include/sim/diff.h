@@ -72,9 +72,11 @@ struct diff_known;
 
 /*
  * Read a known-differences file: one entry per line,
- *     SCENARIO-GLOB | SIGNATURE-GLOB | REASON
+ *     SCENARIO-GLOB | SIGNATURE-GLOB | [within TIME |] REASON
  * ('#' starts a comment line; blank lines are skipped; the reason must not
- * be empty).  Globs as fnmatch(3).  Errors name the file and line.
+ * be empty).  Globs as fnmatch(3).  With "within TIME" the entry explains a
+ * timing or duration difference only when it is off by at most TIME, and
+ * nothing else.  Errors name the file and line.
  */
 int diff_known_load(const char *path, struct diff_known **out, struct sim_err *err);
 void diff_known_free(struct diff_known *k);

@@ -1,9 +1,9 @@
 /*
  * The traffic model against a scripted datapath.
  *
- * This executable supplies its own host and guest (the nine functions the
- * traffic model calls: host_nics, host_netdev_rx, guest_xmit, ...), so the
- * datapath is exactly what each test scripts: which slave the guest
+ * This executable supplies its own host and guest (the ten functions the
+ * traffic model calls: host_nics, host_nic_find, host_netdev_rx, guest_xmit,
+ * ...), so the datapath is exactly what each test scripts: which slave the guest
  * transmits on, whether the primary is plugged or registered, whether the
  * VM runs.  The traffic model is then checked exactly: the records of each
  * capture point (file, number, direction, bytes), the per-path counters,
@@ -103,6 +103,20 @@ unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max
     memcpy(out[0].mac, GMAC, 6);
     memcpy(out[1].mac, GMAC, 6);
     return 2;
+}
+
+bool host_nic_find(const struct host *h, const char *qdev_id, const char *netdev,
+                   struct host_nic_info *out)
+{
+    struct host_nic_info nics[2];
+    unsigned n = host_nics(h, nics, 2);
+    for (unsigned i = 0; i < n; i++)
+        if ((qdev_id || netdev) && (!qdev_id || strcmp(nics[i].qdev_id, qdev_id) == 0) &&
+            (!netdev || strcmp(nics[i].netdev, netdev) == 0)) {
+            *out = nics[i];
+            return true;
+        }
+    return false;
 }
 
 enum frame_drop host_netdev_rx(struct host *h, const char *netdev, const struct frame *f)

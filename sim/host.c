@@ -545,20 +545,21 @@ static enum obs_role role_of(const struct hw_pcidev *d)
 
 int host_parse_mac(const char *s, uint8_t mac[6]);
 
-unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max)
+/* The NICs in host_nics' order, each given to fn until it returns true
+ * (then true is returned). */
+static bool nics_walk(const struct host *h, bool (*fn)(void *ctx, const struct host_nic_info *i),
+                      void *ctx)
 {
-    unsigned n = 0;
     for (const struct hw_pcidev *d = h->devs; d; d = d->next) {
         if (!d->drv->nic && d->drv->id != HDRV_VFIO)
             continue;
-        if (n < max) {
-            out[n] = (struct host_nic_info){
-                .qdev_id = d->id, .netdev = d->netdev ? d->netdev : d->vfio_host,
-                .role = role_of(d), .pair = d->pair ? d->pair : d->id, .has_mac = d->has_mac,
-            };
-            memcpy(out[n].mac, d->mac, 6);
-        }
-        n++;
+        struct host_nic_info i = {
+            .qdev_id = d->id, .netdev = d->netdev ? d->netdev : d->vfio_host,
+            .role = role_of(d), .pair = d->pair ? d->pair : d->id, .has_mac = d->has_mac,
+        };
+        memcpy(i.mac, d->mac, 6);
+        if (fn(ctx, &i))
+            return true;
     }
     /* hidden primaries: known by the options their standby stored */
     for (const struct hw_pcidev *d = h->devs; d; d = d->next) {
@@ -568,18 +569,59 @@ unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max
         const char *id = json_string_value(json_object_get(o, "id"));
         if (qdev_find(h, id))
             continue;
-        if (n < max) {
-            struct host_nic_info *i = &out[n];
-            *i = (struct host_nic_info){
-                .qdev_id = id, .netdev = json_string_value(json_object_get(o, "netdev")),
-                .role = OBS_ROLE_PRIMARY, .pair = d->id,
-            };
-            const char *mac = json_string_value(json_object_get(o, "mac"));
-            i->has_mac = mac && host_parse_mac(mac, i->mac) == 0;
-        }
-        n++;
+        struct host_nic_info i = {
+            .qdev_id = id, .netdev = json_string_value(json_object_get(o, "netdev")),
+            .role = OBS_ROLE_PRIMARY, .pair = d->id,
+        };
+        const char *mac = json_string_value(json_object_get(o, "mac"));
+        i.has_mac = mac && host_parse_mac(mac, i.mac) == 0;
+        if (fn(ctx, &i))
+            return true;
     }
-    return n < max ? n : max;
+    return false;
+}
+
+struct nics_list {
+    struct host_nic_info *out;
+    unsigned max, n;
+};
+
+static bool nics_list_add(void *ctx, const struct host_nic_info *i)
+{
+    struct nics_list *l = ctx;
+    if (l->n < l->max)
+        l->out[l->n++] = *i;
+    return false;
+}
+
+unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max)
+{
+    struct nics_list l = { .out = out, .max = max };
+    nics_walk(h, nics_list_add, &l);
+    return l.n;
+}
+
+struct nics_find {
+    const char *qdev_id, *netdev;
+    struct host_nic_info *out;
+};
+
+static bool nics_find_one(void *ctx, const struct host_nic_info *i)
+{
+    struct nics_find *f = ctx;
+    if (f->qdev_id && !(i->qdev_id && strcmp(i->qdev_id, f->qdev_id) == 0))
+        return false;
+    if (f->netdev && !(i->netdev && strcmp(i->netdev, f->netdev) == 0))
+        return false;
+    *f->out = *i;
+    return true;
+}
+
+bool host_nic_find(const struct host *h, const char *qdev_id, const char *netdev,
+                   struct host_nic_info *out)
+{
+    struct nics_find f = { .qdev_id = qdev_id, .netdev = netdev, .out = out };
+    return (qdev_id || netdev) && nics_walk(h, nics_find_one, &f);
 }
 
 /* ---- run state ------------------------------------------------------------------------- */

@@ -1040,7 +1040,8 @@ unsigned gnet_interfaces(const struct guest *g, struct guest_ifinfo *out, unsign
         out[k] = (struct guest_ifinfo){
             .ifindex = d->ifindex, .role = role_of(d), .up = d->up, .carrier = d->carrier,
         };
-        sim_strlcpy(out[k].name, d->name, sizeof(out[k].name));
+        _Static_assert(sizeof(out[k].name) == sizeof(d->name), "IFNAMSIZ");
+        memcpy(out[k].name, d->name, sizeof(d->name)); /* NUL-terminated within */
     }
     return k;
 }

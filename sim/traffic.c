@@ -729,11 +729,9 @@ void traffic_netdev_tx(struct traffic *t, struct host *h, const char *qdev_id,
                        const char *netdev, const struct frame *f)
 {
     enum obs_role role = OBS_ROLE_OTHER;
-    struct host_nic_info nics[MAX_NICS];
-    unsigned n = host_nics(h, nics, MAX_NICS);
-    for (unsigned i = 0; i < n && i < MAX_NICS; i++)
-        if (nics[i].qdev_id && qdev_id && strcmp(nics[i].qdev_id, qdev_id) == 0)
-            role = nics[i].role;
+    struct host_nic_info nic;
+    if (qdev_id && host_nic_find(h, qdev_id, NULL, &nic)) /* qdev ids are unique */
+        role = nic.role;
     if (netdev)
         capture_netdev(t, h, qdev_id, netdev, role, OBS_DIR_FROM_GUEST, f->data, f->caplen,
                        f->len);
@@ -833,18 +831,8 @@ static void reply_fire(struct sim_world *w, struct sim_event *ev)
     struct traffic *t = r->t;
     (void)w;
     r->busy = false;
-    struct host_nic_info nic = { 0 };
-    struct host_nic_info nics[MAX_NICS];
-    unsigned n = host_nics(r->h, nics, MAX_NICS);
-    bool found = false;
-    for (unsigned i = 0; i < n && i < MAX_NICS; i++) {
-        if (nics[i].netdev && strcmp(nics[i].netdev, r->netdev) == 0) {
-            nic = nics[i];
-            found = true;
-            break;
-        }
-    }
-    if (!found)
+    struct host_nic_info nic;
+    if (!host_nic_find(r->h, NULL, r->netdev, &nic))
         return;
     struct frame f = { .data = r->frame, .len = r->len, .caplen = r->len,
                        .flow = frame_flow(r->frame, r->len, r->len), .born = t->w->now };

@@ -77,6 +77,10 @@ struct host_nic_info {
     uint8_t mac[6];
 };
 unsigned host_nics(const struct host *h, struct host_nic_info *out, unsigned max);
+/* The first NIC of that list with this qdev id (unless NULL) and this netdev
+ * (unless NULL), without building the list; false if none (or both NULL). */
+bool host_nic_find(const struct host *h, const char *qdev_id, const char *netdev,
+                   struct host_nic_info *out);
 
 /* True when the scenario asked for native PCIe hotplug on this host. */
 bool host_native_hotplug(const struct host *h);

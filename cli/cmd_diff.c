@@ -40,7 +40,8 @@ void cmd_diff_usage(FILE *out)
             "  --stay-tolerance TIME tolerance of a migration state's stay (default 300ms)\n"
             "                        plus the relative share\n"
             "  --boot-end TIME       items before TIME belong to the guest's boot (default:\n"
-            "                        a simulated scenario's first action; else none) ...\n"
+            "                        a simulated scenario's first action, after cont with\n"
+            "                        -S; else none) ...\n"
             "  --boot-tolerance TIME ... and get this tolerance (default 2.5s): a real TCG\n"
             "                        boot's speed follows the host's load\n"
             "  --seed N              seed of a simulated side\n"
@@ -54,7 +55,7 @@ struct side {
     char name[128];       /* scenario name */
     bool simulated;       /* from the simulator (scenario file or fosim bundle) */
     sim_time first_qmp;   /* first source QMP observation, for bundles without t0 */
-    sim_time first_action;/* a simulated scenario's first action: its boot ends there */
+    sim_time first_action;/* where a simulated scenario's boot ends (diff_scenario_boot_end) */
 };
 
 static void side_sink(void *ctx, const struct obs *o)
@@ -113,16 +114,6 @@ static int load_bundle(struct side *s, struct sim_err *err)
     return rc;
 }
 
-/* The source starts paused (-S among its QEMU arguments). */
-static bool scn_source_paused(const struct scenario *scn)
-{
-    const struct scn_args *a = &scn->hosts[OBS_SOURCE].argv;
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->v[i].text, "-S") == 0)
-            return true;
-    return false;
-}
-
 static int simulate(struct side *s, uint64_t seed, bool seed_set, struct sim_err *err)
 {
     struct scenario *scn = NULL;
@@ -137,8 +128,8 @@ static int simulate(struct side *s, uint64_t seed, bool seed_set, struct sim_err
     sim_world_add_sink(r->w, side_sink, s);
     sim_run_go(r);
     diff_run_set_t0(s->run, r->w->epoch);
-    diff_run_set_uptime_is_t(s->run, !scn_source_paused(scn));
-    s->first_action = scn->nactions ? scn->actions[0].at : SIM_TIME_NONE;
+    diff_run_set_uptime_is_t(s->run, !diff_scenario_paused(scn));
+    s->first_action = diff_scenario_boot_end(scn);
     sim_strlcpy(s->name, scn->name, sizeof(s->name));
     s->simulated = true;
     sim_run_free(r);
@@ -240,7 +231,7 @@ int cmd_diff(int argc, char **argv)
                                              ? (sides[i].simulated ? "sim" : "real")
                                              : (i == 0 ? "a" : "b"));
     opt.known = known;
-    if (opt.boot_end == SIM_TIME_NONE) /* the scenario's first action ends the boot */
+    if (opt.boot_end == SIM_TIME_NONE) /* the scenario says where its boot ends */
         opt.boot_end = sides[0].first_action != SIM_TIME_NONE ? sides[0].first_action
                                                               : sides[1].first_action;
     opt.scenario = scenario ? scenario : sides[1].name[0] ? sides[1].name : sides[0].name;

@@ -157,14 +157,6 @@ REAL_SCENARIOS(X)
 
 /* ---- the simulator against reality --------------------------------------------------- */
 
-static bool source_paused(const struct scenario *s)
-{
-    for (size_t i = 0; i < s->hosts[OBS_SOURCE].argv.n; i++)
-        if (strcmp(s->hosts[OBS_SOURCE].argv.v[i].text, "-S") == 0)
-            return true;
-    return false;
-}
-
 static struct diff_run *load_real(const char *name, const char *label);
 static char *compare_to_text(const struct diff_run *a, const struct diff_run *b,
                              const struct diff_options *opt, struct diff_result *res);
@@ -191,9 +183,9 @@ static void simulator_matches_reality(const char *name)
     sim_world_add_sink(run->w, diff_run_sink, sim);
     sim_run_go(run);
     diff_run_set_t0(sim, run->w->epoch);
-    diff_run_set_uptime_is_t(sim, !source_paused(s));
+    diff_run_set_uptime_is_t(sim, !diff_scenario_paused(s));
     struct diff_run *real = load_real(name, "real");
-    diff_run_set_uptime_is_t(real, !source_paused(s));
+    diff_run_set_uptime_is_t(real, !diff_scenario_paused(s));
     struct diff_known *known = NULL;
     if (diff_known_load("conformance/real/known-differences", &known, &err) != 0) {
         print_error("%s\n", err.msg);
@@ -203,7 +195,7 @@ static void simulator_matches_reality(const char *name)
     diff_options_default(&opt);
     opt.known = known;
     opt.scenario = name;
-    opt.boot_end = s->nactions ? s->actions[0].at : SIM_TIME_NONE;
+    opt.boot_end = diff_scenario_boot_end(s);
     struct diff_result res;
     char *text = compare_to_text(sim, real, &opt, &res);
     if (res.unexplained) {
@@ -403,6 +395,41 @@ static void known_differences_within_bound(void **state)
     diff_run_free(b);
 }
 
+/* Where the boot ends: the first action; with -S the first action after
+ * the first cont (to the end when there is none). */
+static void boot_end_of_scenarios(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        sim_time end;
+    } cases[] = {
+        { "conformance/real/scenarios/native-migration.fos", SIM_S(8) },
+        { "conformance/real/scenarios/paused-source.fos", SIM_S(30) }, /* cont at 1 s */
+        { "conformance/real/scenarios/prelaunch.fos", INT64_MAX },     /* target cont, last */
+        { "conformance/real/scenarios/acpi-migration.fos", SIM_TIME_NONE }, /* set below */
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
+        struct sim_err err = { "" };
+        struct scenario *s = NULL;
+        if (scn_load(cases[i].path, &s, &err) != 0) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+        sim_time want = cases[i].end;
+        if (want == SIM_TIME_NONE) { /* not paused: its first action, whatever it is */
+            assert_false(diff_scenario_paused(s));
+            want = s->actions[0].at;
+        }
+        if (diff_scenario_boot_end(s) != want) {
+            print_error("%s: boot end %lld, want %lld\n", cases[i].path,
+                        (long long)diff_scenario_boot_end(s), (long long)want);
+            fail();
+        }
+        scn_free(s);
+    }
+}
+
 /* Malformed known-differences lines are refused with file:line:column. */
 static void known_differences_refuse_bad_lines(void **state)
 {
@@ -448,6 +475,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(diff_of_a_run_with_itself_is_empty),
     cmocka_unit_test(diff_sees_native_against_acpi),
     cmocka_unit_test(known_differences_within_bound),
+    cmocka_unit_test(boot_end_of_scenarios),
     cmocka_unit_test(known_differences_explain_and_go_stale),
     cmocka_unit_test(known_differences_refuse_bad_lines),
 };

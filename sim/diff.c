@@ -10,6 +10,7 @@
  * (boot speed differs between a TCG guest and the model by a few percent).
  */
 #include "sim/diff.h"
+#include "sim/scenario.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -652,4 +653,44 @@ void diff_compare(const struct diff_run *a, const struct diff_run *b,
                     e->scn_glob, e->sig_glob);
     }
     free(c.used);
+}
+
+/* ---- the scenario's boot ------------------------------------------------------------------ */
+
+bool diff_scenario_paused(const struct scenario *s)
+{
+    const struct scn_args *a = &s->hosts[OBS_SOURCE].argv;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].text, "-S") == 0)
+            return true;
+    return false;
+}
+
+static bool is_cont(const struct scn_action *a)
+{
+    if (a->kind != SCN_ACT_QMP || !a->json)
+        return false;
+    json_t *j = json_loads(a->json, 0, NULL);
+    const char *cmd = json_string_value(json_object_get(j, "execute"));
+    bool cont = cmd && strcmp(cmd, "cont") == 0;
+    json_decref(j);
+    return cont;
+}
+
+sim_time diff_scenario_boot_end(const struct scenario *s)
+{
+    if (!s->nactions)
+        return SIM_TIME_NONE;
+    if (!diff_scenario_paused(s))
+        return s->actions[0].at;
+    size_t i = 0;
+    while (i < s->nactions && !is_cont(&s->actions[i]))
+        i++;
+    if (i == s->nactions) /* the guest never runs: nothing boots */
+        return s->actions[0].at;
+    sim_time started = s->actions[i].at;
+    for (; i < s->nactions; i++)
+        if (s->actions[i].at > started)
+            return s->actions[i].at;
+    return INT64_MAX; /* booting to the end */
 }

@@ -99,6 +99,17 @@ struct diff_options {
  * 2.5 s for boot items once boot_end is set (doc/real.md). */
 void diff_options_default(struct diff_options *o);
 
+struct scenario;
+/* The scenario's source host starts paused (-S among its QEMU arguments). */
+bool diff_scenario_paused(const struct scenario *s);
+/*
+ * Where the guest's boot ends for boot_end: the first action once the guest
+ * runs.  It runs from t = 0, or, when the source starts paused, from the
+ * first `cont` (on either host); with no action after that, the boot lasts
+ * to the end.  SIM_TIME_NONE when nothing is known (no action).
+ */
+sim_time diff_scenario_boot_end(const struct scenario *s);
+
 struct diff_result {
     unsigned matched;      /* items both runs have */
     unsigned differences;  /* all differences found */

@@ -226,24 +226,52 @@ void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const
     deliver(w, &o);
 }
 
-void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text)
+static void hostlog_line(struct sim_vm *vm, enum obs_host host, const char *text, bool continued)
 {
     struct sim_world *w = vm->w;
-    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_HOSTLOG };
+    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_HOSTLOG,
+                     .t_approx = continued };
     o.u.hostlog.text = text;
+    o.u.hostlog.continuation = continued;
     set_origin(vm, &o, SIM_ART_STDERR);
     deliver(w, &o);
 }
 
+/* A message QEMU prints is one line in its file per line of text (a value
+ * it echoes may hold a newline): each further line is a continuation, as a
+ * reader of the file takes it, and an empty one is no line at all. */
+static void hostlog_lines(struct sim_vm *vm, enum obs_host host, const char *text, bool continued)
+{
+    if (!strchr(text, '\n')) {
+        if (*text || !continued) /* an empty further line is a blank one: none */
+            hostlog_line(vm, host, text, continued);
+        return;
+    }
+    char *copy = sim_xstrdup(text);
+    char *p = copy;
+    bool first = true;
+    while (p) {
+        char *e = strchr(p, '\n');
+        if (e)
+            *e = '\0';
+        if (first && !continued)
+            hostlog_line(vm, host, p, false);
+        else if (*p)
+            hostlog_line(vm, host, p, true);
+        first = false;
+        p = e ? e + 1 : NULL;
+    }
+    free(copy);
+}
+
+void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text)
+{
+    hostlog_lines(vm, host, text, false);
+}
+
 void sim_emit_hostlog_continued(struct sim_vm *vm, enum obs_host host, const char *text)
 {
-    struct sim_world *w = vm->w;
-    struct obs o = { .host = host, .vm = vm->index, .t = stamp_now(w), .kind = OBS_HOSTLOG,
-                     .t_approx = true };
-    o.u.hostlog.text = text;
-    o.u.hostlog.continuation = true;
-    set_origin(vm, &o, SIM_ART_STDERR);
-    deliver(w, &o);
+    hostlog_lines(vm, host, text, true);
 }
 
 void sim_emit_frame(struct sim_vm *vm, enum obs_host host, struct obs_frame *f,

@@ -161,7 +161,9 @@ void sim_emit_qmp_json(struct sim_vm *vm, enum obs_host host, const struct json_
  * the guest's uptime stamp; `text` the message without the stamp. */
 void sim_emit_klog(struct sim_vm *vm, enum obs_host host, sim_time uptime, const char *text);
 
-/* A line QEMU printed on stderr ("qemu-system-x86_64: warning: ..."). */
+/* A line QEMU printed on stderr ("qemu-system-x86_64: warning: ...").  A
+ * newline in text (QEMU echoes values verbatim) ends the line: what follows
+ * comes as further lines, as sim_emit_hostlog_continued. */
 void sim_emit_hostlog(struct sim_vm *vm, enum obs_host host, const char *text);
 
 /* A further line of the stderr message just emitted (a hint QEMU prints

@@ -4,7 +4,7 @@
  * monitor must notice -- PASS with the reference model, FAIL with the
  * mutant.  This is the monitors' own evidence on realistic streams (the
  * hand-built traces of the other test_monitor_*.c show each verdict on
- * purpose-made records); host-mutants.sh and guest-mutants.sh kill the
+ * purpose-made records); scenario-mutants.sh host|guest kill the
  * mutants through the scenarios' expectations instead.
  *
  * Mutants no monitor can see are listed at the end with the reason: what

@@ -26,6 +26,7 @@
 
 #include "check.h"
 #include "check_bundle.h"
+#include "report.h"
 #include "cli.h"
 #include "sim/bundle.h"
 #include "tap_summary.h"
@@ -70,7 +71,7 @@ out_free:
 
 /* ---- text ------------------------------------------------------------------------------ */
 
-static void report_text(const struct item *v, size_t n, size_t total, const char *marker,
+static void campaign_text(const struct item *v, size_t n, size_t total, const char *marker,
                         FILE *out)
 {
     fprintf(out, "fosim check: %zu bundle(s)%s%s\n", total, marker[0] ? "; " : "", marker);
@@ -96,16 +97,6 @@ static void report_text(const struct item *v, size_t n, size_t total, const char
 
 /* ---- TAP ------------------------------------------------------------------------------- */
 
-/* A description or YAML value on one line. */
-static void put_line(FILE *out, const char *s, bool tap_desc)
-{
-    for (; *s; s++) {
-        if (tap_desc && (*s == '#' || *s == '\\'))
-            fputc('\\', out);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
-    }
-}
-
 /* The bundle's own TAP report, indented as a subtest (its version line
  * dropped: a subtest is a stream without one). */
 static int put_subtest(const struct item *it, FILE *out)
@@ -122,7 +113,7 @@ static int put_subtest(const struct item *it, FILE *out)
         return -1;
     }
     fputs("# Subtest: ", out);
-    put_line(out, it->dir, false);
+    report_put_plain(out, it->dir);
     fputc('\n', out);
     const char *p = buf;
     if (strncmp(p, "TAP version", 11) == 0)
@@ -137,8 +128,8 @@ static int put_subtest(const struct item *it, FILE *out)
     return 0;
 }
 
-static int report_tap(const struct item *v, size_t n, size_t total, const char *marker,
-                      FILE *out)
+static int campaign_tap(const struct item *v, size_t n, size_t total, const char *marker,
+                        FILE *out)
 {
     struct tap_summary sum = { 0 };
     fputs("TAP version 14\n", out);
@@ -152,19 +143,15 @@ static int report_tap(const struct item *v, size_t n, size_t total, const char *
             return -1;
         bool ok = it->status == EXIT_OK || it->status == EXIT_INCONCLUSIVE;
         fprintf(out, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
-        put_line(out, it->dir, true);
+        report_put_tap_desc(out, it->dir);
         if (it->status == EXIT_INCONCLUSIVE)
             fputs(" # TODO inconclusive", out);
         fputc('\n', out);
         tap_summary_add(&sum, ok, it->status == EXIT_INCONCLUSIVE, false);
         if (!it->chk) {
-            fputs("  ---\n  message: \"", out);
-            for (const char *s = it->err.msg; *s; s++) {
-                if (*s == '"' || *s == '\\')
-                    fputc('\\', out);
-                fputc(*s == '\n' ? ' ' : *s, out);
-            }
-            fputs("\"\n  ...\n", out);
+            fputs("  ---\n  message: ", out);
+            report_put_yaml(out, it->err.msg);
+            fputs("\n  ...\n", out);
         }
     }
     tap_summary_print(&sum, out);
@@ -173,44 +160,16 @@ static int report_tap(const struct item *v, size_t n, size_t total, const char *
 
 /* ---- JUnit ----------------------------------------------------------------------------- */
 
-static void put_xml(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '&')
-            fputs("&amp;", out);
-        else if (ch == '<')
-            fputs("&lt;", out);
-        else if (ch == '>')
-            fputs("&gt;", out);
-        else if (ch == '"')
-            fputs("&quot;", out);
-        else if (ch == '\'')
-            fputs("&apos;", out);
-        else if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
-            fprintf(out, "\\x%02x", ch);
-        else
-            fputc(ch, out);
-    }
-}
-
-static void attr(FILE *out, const char *name, const char *val)
-{
-    fprintf(out, " %s=\"", name);
-    put_xml(out, val);
-    fputc('"', out);
-}
-
 static int junit_suite(const struct item *it, FILE *out)
 {
     fputs("  <testsuite", out);
-    attr(out, "name", it->dir);
+    report_put_xml_attr(out, "name", it->dir);
     if (!it->chk) {
         fputs(" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0\">\n", out);
         fputs("    <testcase name=\"read\"", out);
-        attr(out, "classname", it->dir);
+        report_put_xml_attr(out, "classname", it->dir);
         fputs(" time=\"0\">\n      <error", out);
-        attr(out, "message", it->err.msg);
+        report_put_xml_attr(out, "message", it->err.msg);
         fputs(" type=\"unusable\"/>\n    </testcase>\n  </testsuite>\n", out);
         return 0;
     }
@@ -221,9 +180,9 @@ static int junit_suite(const struct item *it, FILE *out)
     for (size_t k = 0; k < check_count(it->chk); k++) {
         const struct check_result *r = check_result(it->chk, k);
         fputs("    <testcase", out);
-        attr(out, "name", r->a->id);
-        attr(out, "classname", spec_area_prefix(r->a->area));
-        attr(out, "status", check_verdict_name(r->verdict));
+        report_put_xml_attr(out, "name", r->a->id);
+        report_put_xml_attr(out, "classname", spec_area_prefix(r->a->area));
+        report_put_xml_attr(out, "status", check_verdict_name(r->verdict));
         fputs(" time=\"0\"", out);
         char msg[600];
         if (r->verdict == CHECK_PASS) {
@@ -243,16 +202,16 @@ static int junit_suite(const struct item *it, FILE *out)
                 return -1;
             }
             fputs("      <failure", out);
-            attr(out, "message", r->why);
-            attr(out, "type", spec_level_name(r->a->level));
+            report_put_xml_attr(out, "message", r->why);
+            report_put_xml_attr(out, "type", spec_level_name(r->a->level));
             fputc('>', out);
-            put_xml(out, buf);
+            report_put_xml(out, buf);
             fputs("</failure>\n", out);
             free(buf);
         } else {
             snprintf(msg, sizeof(msg), "%s: %s", check_verdict_name(r->verdict), r->why);
             fputs("      <skipped", out);
-            attr(out, "message", msg);
+            report_put_xml_attr(out, "message", msg);
             fputs("/>\n", out);
         }
         fputs("    </testcase>\n", out);
@@ -261,7 +220,7 @@ static int junit_suite(const struct item *it, FILE *out)
     return 0;
 }
 
-static int report_junit(const struct item *v, size_t n, const char *marker, FILE *out)
+static int campaign_junit(const struct item *v, size_t n, const char *marker, FILE *out)
 {
     unsigned tests = 0, failures = 0, errors = 0, skipped = 0;
     for (size_t i = 0; i < n; i++) {
@@ -322,11 +281,11 @@ int check_campaign(char **dirs, size_t ndirs, struct shard shard, bool sharded,
     }
     int wr = 0;
     if (fmt == CHECK_REPORT_TAP)
-        wr = report_tap(v, n, ndirs, marker, out);
+        wr = campaign_tap(v, n, ndirs, marker, out);
     else if (fmt == CHECK_REPORT_JUNIT)
-        wr = report_junit(v, n, marker, out);
+        wr = campaign_junit(v, n, marker, out);
     else
-        report_text(v, n, ndirs, marker, out);
+        campaign_text(v, n, ndirs, marker, out);
     bool werr = wr != 0 || fflush(out) != 0 || ferror(out);
     if (out != stdout && fclose(out) != 0)
         werr = true;

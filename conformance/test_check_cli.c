@@ -8,10 +8,12 @@
  * fatal.
  */
 #include "harness.h"
+#include "report_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -341,6 +343,46 @@ static void test_report_formats_and_output(void **state)
     assert_null(fopen(path, "r"));
 }
 
+/* A campaign's report names each bundle directory, and an unusable one with
+ * its error: a name with bytes that are not UTF-8, a control character and
+ * TAP's '#' is escaped for each format, so the report stays well-formed. */
+static void test_campaign_report_escapes_names(void **state)
+{
+    (void)state;
+    static char out[1 << 20];
+    char dir[600], cwd[512], args[2048], path[600];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(dir, sizeof(dir), "%s/b\x80x\x01#y", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    static const struct {
+        const char *fmt;
+        const char *want; /* the bad directory's name as the format writes it */
+    } cases[] = {
+        { "junit", "b\\x80x\\x01#y" },
+        { "tap", "b\\\\x80x\\\\x01\\#y" }, /* the test point's description */
+        { "tap", "b\\x80x\\u0001#y" },   /* ... and its error in the YAML message */
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
+        snprintf(args, sizeof(args),
+                 "--report %s --output c.out '%s/traces/real/native-migration' 'b\x80x\x01#y'",
+                 cases[i].fmt, cwd);
+        assert_int_equal(check(args, out, sizeof(out)), 2); /* one bundle is unusable */
+        snprintf(path, sizeof(path), "%s/c.out", tmpdir);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+        fclose(f);
+        if (!rf_utf8_ok(out) || !strstr(out, cases[i].want)) {
+            print_error("--report %s: want '%s' in well-formed UTF-8:\n%s\n", cases[i].fmt,
+                        cases[i].want, out);
+            fail();
+        }
+        for (const char *p = out; *p; p++)
+            assert_true((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t');
+    }
+    rmdir(dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -365,6 +407,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_check_traces_step_can_fail, setup, teardown),
     cmocka_unit_test_setup_teardown(test_empty_console_in_a_bundle, setup, teardown),
     cmocka_unit_test_setup_teardown(test_report_formats_and_output, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_campaign_report_escapes_names, setup, teardown),
 };
 
 FO_MAIN("check_cli", tests)

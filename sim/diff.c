@@ -449,6 +449,25 @@ static sim_time tolerance(const struct diff_options *o, sim_time t)
     return o->tol_abs + (sim_time)(o->tol_rel * (double)(t < 0 ? -t : t));
 }
 
+/* The items of one side that the other lacks (those not matched as moved,
+ * SIZE_MAX in idx): "only-in-<side>". */
+static void report_only(struct cmp *c, const char *name, const struct chan *ch,
+                        const struct diff_run *r, bool up, const size_t *idx, size_t n,
+                        const char *side, const char *other)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (idx[k] == SIZE_MAX)
+            continue;
+        char what[40], t[32], detail[1600];
+        const struct item *x = &ch->v[idx[k]];
+        fmt_t(t, sizeof(t), item_t(x, r, up));
+        snprintf(what, sizeof(what), "only-in-%s", side);
+        snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", side, t,
+                 x->where ? x->where : "no origin", other);
+        report(c, name, what, x->key, detail, SIM_TIME_NONE);
+    }
+}
+
 /* Longest common subsequence of two channels, then a walk reporting.  A
  * matched item is on time when its time since t = 0, or its time since the
  * previous matched item of the channel, agrees within the tolerance: so a
@@ -530,28 +549,8 @@ static void compare_chan(struct cmp *c, const struct diff_run *a, const struct d
         ua[k] = SIZE_MAX;
         ub[l] = SIZE_MAX;
     }
-    for (size_t k = 0; k < nua; k++) {
-        if (ua[k] == SIZE_MAX)
-            continue;
-        char what[40];
-        const struct item *x = &ca->v[ua[k]];
-        fmt_t(ta, sizeof(ta), item_t(x, a, up));
-        snprintf(what, sizeof(what), "only-in-%s", c->la);
-        snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->la, ta,
-                 x->where ? x->where : "no origin", c->lb);
-        report(c, name, what, x->key, detail, SIM_TIME_NONE);
-    }
-    for (size_t l = 0; l < nub; l++) {
-        if (ub[l] == SIZE_MAX)
-            continue;
-        char what[40];
-        const struct item *y = &cb->v[ub[l]];
-        fmt_t(tb, sizeof(tb), item_t(y, b, up));
-        snprintf(what, sizeof(what), "only-in-%s", c->lb);
-        snprintf(detail, sizeof(detail), "%s at %s s (%s); not in %s", c->lb, tb,
-                 y->where ? y->where : "no origin", c->la);
-        report(c, name, what, y->key, detail, SIM_TIME_NONE);
-    }
+    report_only(c, name, ca, a, up, ua, nua, c->la, c->lb);
+    report_only(c, name, cb, b, up, ub, nub, c->lb, c->la);
     free(ua);
     free(ub);
 }

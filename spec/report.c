@@ -178,3 +178,118 @@ int check_report(const struct check *c, enum check_format fmt,
         return -1;
     return 0;
 }
+
+/* ---- escaping for the report formats (check, conformance and campaign reports alike) ---- */
+
+/* A TAP description: one line, '#' and '\' escaped; line breaks and tabs
+ * as spaces, other control characters and bytes that are not UTF-8 as
+ * "\\xNN" (an escaped backslash: the reader sees "\xNN"). */
+void report_put_tap_desc(FILE *out, const char *s)
+{
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 1 && (cp == '#' || cp == '\\')) {
+            fputc('\\', out);
+            fputc((int)cp, out);
+        } else if (n == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+            fputc(' ', out);
+        } else if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\\\x%02x", (unsigned char)s[i]);
+        } else {
+            fwrite(s, 1, n, out);
+        }
+        s += n ? n : 1;
+    }
+}
+
+/* Is code point cp shown as is in YAML?  c-printable (YAML 1.2 5.1) but
+ * NEL (U+0085), which YAML 1.1 readers take for a line break. */
+static bool yaml_printable(uint32_t cp)
+{
+    return (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) ||
+           (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/* A YAML double-quoted scalar: non-printable code points as \uXXXX, bytes
+ * that are not UTF-8 as \xNN (the reader gets U+00NN). */
+void report_put_yaml(FILE *out, const char *s)
+{
+    fputc('"', out);
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 0)
+            fprintf(out, "\\x%02x", (unsigned char)*s);
+        else if (cp == '"' || cp == '\\')
+            fprintf(out, "\\%c", (char)cp);
+        else if (cp == '\n')
+            fputs("\\n", out);
+        else if (cp == '\t')
+            fputs("\\t", out);
+        else if (!yaml_printable(cp))
+            fprintf(out, "\\u%04x", (unsigned)cp);
+        else
+            fwrite(s, 1, n, out);
+        s += n ? n : 1;
+    }
+    fputc('"', out);
+}
+
+/* XML 1.0 text or attribute value: markup escaped; characters XML 1.0
+ * does not allow (C0 controls but tab and newline, U+FFFE, U+FFFF), the
+ * C1 controls and DEL, and bytes that are not UTF-8 written as the text
+ * "\xNN". */
+void report_put_xml(FILE *out, const char *s)
+{
+    while (*s) {
+        uint32_t cp;
+        size_t n = report_utf8(s, &cp);
+        if (n == 0 || (n > 1 && (cp < 0xa0 || cp == 0xfffe || cp == 0xffff))) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                fprintf(out, "\\x%02x", (unsigned char)s[i]);
+            s += n ? n : 1;
+            continue;
+        }
+        if (n > 1) {
+            fwrite(s, 1, n, out);
+            s += n;
+            continue;
+        }
+        unsigned char ch = (unsigned char)*s++;
+        switch (ch) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&apos;", out);
+            break;
+        case '\n':
+        case '\t':
+            fputc(ch, out);
+            break;
+        default:
+            if (ch < 0x20 || ch == 0x7f)
+                fprintf(out, "\\x%02x", ch);
+            else
+                fputc(ch, out);
+        }
+    }
+}
+
+void report_put_xml_attr(FILE *out, const char *name, const char *val)
+{
+    fprintf(out, " %s=\"", name);
+    report_put_xml(out, val);
+    fputc('"', out);
+}

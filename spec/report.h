@@ -38,4 +38,20 @@ size_t report_utf8(const char *s, uint32_t *cp);
  * bytes that are not UTF-8 as "\xNN", the rest as is. */
 void report_put_plain(FILE *out, const char *s);
 
+/* The escapes of the report formats, shared by fosim check's reports, the
+ * conformance suite's and a campaign's (each written byte-exact for its
+ * reader; conformance/test_report_tap.c and test_report_junit.c hold them
+ * to it):
+ *   report_put_tap_desc  a TAP description: one line, '#' and '\' escaped,
+ *                        line breaks and tabs as spaces, control characters
+ *                        and bytes that are not UTF-8 as "\\xNN";
+ *   report_put_yaml      a YAML double-quoted scalar (quotes included);
+ *   report_put_xml       XML 1.0 text or attribute value; characters XML
+ *                        does not allow and bytes that are not UTF-8 as "\xNN";
+ *   report_put_xml_attr  ' name="value"' with that escaping. */
+void report_put_tap_desc(FILE *out, const char *s);
+void report_put_yaml(FILE *out, const char *s);
+void report_put_xml(FILE *out, const char *s);
+void report_put_xml_attr(FILE *out, const char *name, const char *val);
+
 #endif

@@ -20,66 +20,10 @@
 #include "monitor.h"
 #include "report.h"
 
-/* A TAP description: one line, '#' and '\' escaped; line breaks and tabs
- * as spaces, other control characters and bytes that are not UTF-8 as
- * "\\xNN" (an escaped backslash: the reader sees "\xNN"). */
-static void put_desc(FILE *out, const char *s)
-{
-    while (*s) {
-        uint32_t cp;
-        size_t n = report_utf8(s, &cp);
-        if (n == 1 && (cp == '#' || cp == '\\')) {
-            fputc('\\', out);
-            fputc((int)cp, out);
-        } else if (n == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
-            fputc(' ', out);
-        } else if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-            for (size_t i = 0; i < (n ? n : 1); i++)
-                fprintf(out, "\\\\x%02x", (unsigned char)s[i]);
-        } else {
-            fwrite(s, 1, n, out);
-        }
-        s += n ? n : 1;
-    }
-}
-
-/* Is code point cp shown as is in YAML?  c-printable (YAML 1.2 5.1) but
- * NEL (U+0085), which YAML 1.1 readers take for a line break. */
-static bool yaml_printable(uint32_t cp)
-{
-    return (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) ||
-           (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
-}
-
-/* A YAML double-quoted scalar: non-printable code points as \uXXXX, bytes
- * that are not UTF-8 as \xNN (the reader gets U+00NN). */
-static void put_yaml(FILE *out, const char *s)
-{
-    fputc('"', out);
-    while (*s) {
-        uint32_t cp;
-        size_t n = report_utf8(s, &cp);
-        if (n == 0)
-            fprintf(out, "\\x%02x", (unsigned char)*s);
-        else if (cp == '"' || cp == '\\')
-            fprintf(out, "\\%c", (char)cp);
-        else if (cp == '\n')
-            fputs("\\n", out);
-        else if (cp == '\t')
-            fputs("\\t", out);
-        else if (!yaml_printable(cp))
-            fprintf(out, "\\u%04x", (unsigned)cp);
-        else
-            fwrite(s, 1, n, out);
-        s += n ? n : 1;
-    }
-    fputc('"', out);
-}
-
 static void yaml_kv(FILE *out, const char *indent, const char *key, const char *val)
 {
     fprintf(out, "%s%s: ", indent, key);
-    put_yaml(out, val);
+    report_put_yaml(out, val);
     fputc('\n', out);
 }
 
@@ -88,13 +32,13 @@ static void point(const struct check *c, unsigned n, const struct check_result *
     const struct spec_entry *a = r->a;
     bool ok = r->verdict == CHECK_PASS || r->verdict == CHECK_NA;
     fprintf(out, "%s %u - %s ", ok ? "ok" : "not ok", n, a->id);
-    put_desc(out, a->statement);
+    report_put_tap_desc(out, a->statement);
     if (r->verdict == CHECK_NA) {
         fputs(" # SKIP n/a: ", out);
-        put_desc(out, r->why);
+        report_put_tap_desc(out, r->why);
     } else if (r->verdict == CHECK_INCONCLUSIVE) {
         fputs(" # TODO inconclusive: ", out);
-        put_desc(out, r->why);
+        report_put_tap_desc(out, r->why);
     }
     fputc('\n', out);
     fputs("  ---\n", out);
@@ -137,11 +81,11 @@ void report_tap(const struct check *c, const struct check_report_opts *opts, FIL
     char src[512];
     report_sources(src, sizeof(src), c);
     fprintf(out, "# fosim check: ");
-    put_desc(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
+    report_put_tap_desc(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
     fprintf(out, "\n# sources: %s\n", src);
     if (c->truncated) {
         fputs("# the trace is truncated: ", out);
-        put_desc(out, c->truncated_why);
+        report_put_tap_desc(out, c->truncated_why);
         fputc('\n', out);
     }
     for (unsigned i = 0; i < SPEC_NIDS; i++)

@@ -24,79 +24,11 @@
  */
 #include <string.h>
 
+#include "report.h"
 #include "suite.h"
 #include "sim/shard.h"
 
 /* ---- Escaping ------------------------------------------------------------------- */
-
-static void put_xml(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        switch (ch) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&apos;", out);
-            break;
-        case '\n':
-        case '\t':
-            fputc(ch, out);
-            break;
-        default:
-            if (ch < 0x20 || ch == 0x7f)
-                fprintf(out, "\\x%02x", ch);
-            else
-                fputc(ch, out);
-        }
-    }
-}
-
-static void attr(FILE *out, const char *name, const char *val)
-{
-    fprintf(out, " %s=\"", name);
-    put_xml(out, val);
-    fputc('"', out);
-}
-
-static void put_yaml(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", out);
-        else if (ch == '\t')
-            fputs("\\t", out);
-        else if (ch < 0x20 || ch == 0x7f)
-            fprintf(out, "\\x%02x", ch);
-        else
-            fputc(ch, out);
-    }
-    fputc('"', out);
-}
-
-/* A TAP description: one line, '#' and '\' escaped. */
-static void put_desc(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '#' || *s == '\\')
-            fputc('\\', out);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
-    }
-}
 
 static const char *model_name(const struct suite_report_info *info)
 {
@@ -140,7 +72,7 @@ static void text_line(FILE *out, const char *line, size_t n)
     fprintf(out, "      %.*s\n", (int)n, line);
 }
 
-static void report_text(const struct suite *s, const struct suite_report_info *info, FILE *out)
+static void suite_text(const struct suite *s, const struct suite_report_info *info, FILE *out)
 {
     fprintf(out, "fosim conformance: catalog %s, %s model", s->dir, model_name(info));
     if (info && info->shard_n > 1)
@@ -173,11 +105,11 @@ static void tap_item(FILE *out, const char *line, size_t n)
     char buf[1024];
     snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), line);
     fputs("    - ", out);
-    put_yaml(out, buf);
+    report_put_yaml(out, buf);
     fputc('\n', out);
 }
 
-static void report_tap(const struct suite *s, const struct suite_report_info *info, FILE *out)
+static void suite_tap(const struct suite *s, const struct suite_report_info *info, FILE *out)
 {
     unsigned t[SUITE_NSTATUSES];
     suite_totals(s, t);
@@ -192,24 +124,24 @@ static void report_tap(const struct suite *s, const struct suite_report_info *in
         if (!c->selected)
             continue;
         fprintf(out, "%s %u - ", c->status == SUITE_PASS ? "ok" : "not ok", ++k);
-        put_desc(out, c->name);
+        report_put_tap_desc(out, c->name);
         fputs("\n  ---\n  scenario: ", out);
-        put_yaml(out, c->path);
+        report_put_yaml(out, c->path);
         fputs("\n  status: ", out);
-        put_yaml(out, suite_status_name(c->status));
+        report_put_yaml(out, suite_status_name(c->status));
         fputs("\n  model: ", out);
-        put_yaml(out, model_name(info));
+        report_put_yaml(out, model_name(info));
         fputc('\n', out);
         if (c->description && c->description[0]) {
             fputs("  description: ", out);
-            put_yaml(out, c->description);
+            report_put_yaml(out, c->description);
             fputc('\n', out);
         }
         if (c->nevidence) {
             fputs("  evidence: [", out);
             for (size_t e = 0; e < c->nevidence; e++) {
                 fputs(e ? ", " : "", out);
-                put_yaml(out, c->evidence[e]);
+                report_put_yaml(out, c->evidence[e]);
             }
             fputs("]\n", out);
         }
@@ -233,7 +165,7 @@ static void junit_text(FILE *out, const char *line, size_t n)
 {
     char buf[1024];
     snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), line);
-    put_xml(out, buf);
+    report_put_xml(out, buf);
     fputc('\n', out);
 }
 
@@ -249,33 +181,33 @@ static void junit_case(const struct suite *s, const struct suite_case *c,
                        const struct suite_report_info *info, FILE *out)
 {
     fputs("    <testcase", out);
-    attr(out, "name", c->name);
-    attr(out, "classname", c->area[0] ? c->area : "catalog");
+    report_put_xml_attr(out, "name", c->name);
+    report_put_xml_attr(out, "classname", c->area[0] ? c->area : "catalog");
     fprintf(out, " assertions=\"%u\" time=\"%.3f\">\n", c->nexpect, case_seconds(s, c, info));
     char msg[600];
     first_line(msg, sizeof(msg), c->detail);
     if (c->status != SUITE_PASS) {
         const char *tag = c->status == SUITE_FAIL ? "failure" : "error";
         fprintf(out, "      <%s", tag);
-        attr(out, "message", msg);
-        attr(out, "type", c->status == SUITE_FAIL ? "expectation" : "input");
+        report_put_xml_attr(out, "message", msg);
+        report_put_xml_attr(out, "type", c->status == SUITE_FAIL ? "expectation" : "input");
         fputs(">", out);
         each_line(c->detail, junit_text, out);
         fprintf(out, "</%s>\n", tag);
     }
     fputs("      <system-out>", out);
-    put_xml(out, c->path);
+    report_put_xml(out, c->path);
     if (c->nevidence) {
         fputs("\nevidence:", out);
         for (size_t e = 0; e < c->nevidence; e++) {
             fputc(' ', out);
-            put_xml(out, c->evidence[e]);
+            report_put_xml(out, c->evidence[e]);
         }
     }
     fputs("</system-out>\n    </testcase>\n", out);
 }
 
-static void report_junit(const struct suite *s, const struct suite_report_info *info, FILE *out)
+static void suite_junit(const struct suite *s, const struct suite_report_info *info, FILE *out)
 {
     unsigned t[SUITE_NSTATUSES];
     suite_totals(s, t);
@@ -284,7 +216,7 @@ static void report_junit(const struct suite *s, const struct suite_report_info *
         if (s->v[i].selected)
             total += case_seconds(s, &s->v[i], info);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-    attr(out, "name", "fosim conformance");
+    report_put_xml_attr(out, "name", "fosim conformance");
     fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"%u\" disabled=\"0\" time=\"%.3f\">\n",
             t[SUITE_PASS] + t[SUITE_FAIL] + t[SUITE_ERROR], t[SUITE_FAIL], t[SUITE_ERROR], total);
     char marker[128];
@@ -306,16 +238,16 @@ static void report_junit(const struct suite *s, const struct suite_report_info *
         }
         if (n) {
             fputs("  <testsuite", out);
-            attr(out, "name", s->v[i].area[0] ? s->v[i].area : "catalog");
-            attr(out, "package", "fosim.conformance");
+            report_put_xml_attr(out, "name", s->v[i].area[0] ? s->v[i].area : "catalog");
+            report_put_xml_attr(out, "package", "fosim.conformance");
             fprintf(out,
                     " id=\"%u\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" "
                     "time=\"%.3f\">\n",
                     id++, n, f, e, secs);
             fputs("    <properties>\n      <property name=\"model\"", out);
-            attr(out, "value", model_name(info));
+            report_put_xml_attr(out, "value", model_name(info));
             fputs("/>\n      <property name=\"catalog\"", out);
-            attr(out, "value", s->dir);
+            report_put_xml_attr(out, "value", s->dir);
             fputs("/>\n    </properties>\n", out);
             for (size_t k = i; k < j; k++)
                 if (s->v[k].selected)
@@ -345,13 +277,13 @@ int suite_report(const struct suite *s, enum suite_format fmt,
 {
     switch (fmt) {
     case SUITE_REPORT_TEXT:
-        report_text(s, info, out);
+        suite_text(s, info, out);
         break;
     case SUITE_REPORT_TAP:
-        report_tap(s, info, out);
+        suite_tap(s, info, out);
         break;
     case SUITE_REPORT_JUNIT:
-        report_junit(s, info, out);
+        suite_junit(s, info, out);
         break;
     }
     return ferror(out) ? -1 : 0;

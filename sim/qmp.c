@@ -478,7 +478,9 @@ static json_t *cmd_announce_self(struct qmp_ctx *c)
 {
     static const char *const names[4] = { "initial", "max", "rounds", "step" };
     int64_t p[4];
-    for (int i = 0; i < 4; i++) { /* QAPI 'int': QEMU takes any; no round below 1 */
+    /* QAPI 'int': the model takes a negative value as 0 and caps each at
+     * 100000; 0 rounds announce nothing (qemu_announce_self) */
+    for (int i = 0; i < 4; i++) {
         p[i] = json_integer_value(json_object_get(c->args, names[i]));
         if (p[i] < 0)
             p[i] = 0;

@@ -188,6 +188,46 @@ static void test_valid_forms(void **state)
     scn_free(s);
 }
 
+/* host_nic_find: the first NIC of host_nics' list with that qdev id and/or
+ * netdev, hidden primaries included, with no cap on the NICs a host has. */
+static void test_nic_find(void **state)
+{
+    (void)state;
+    char args[4096];
+    size_t k = (size_t)snprintf(args, sizeof(args), "%s%s", BASE, SB);
+    for (int i = 0; i < 20; i++) /* NICs beyond the first 16 are found too */
+        k += (size_t)snprintf(args + k, sizeof(args) - k,
+                              "-netdev user,id=n%d -device e1000e,netdev=n%d,id=e%d ", i, i, i);
+    snprintf(args + k, sizeof(args) - k,
+             "-device e1000e,netdev=hs1,id=primary0,bus=root1,failover_pair_id=standby0");
+    struct sim_run *r = NULL;
+    struct scenario *s = NULL;
+    char msg[1024];
+    if (build(args, &r, &s, msg, sizeof(msg)) != 0) {
+        print_error("%s\n", msg);
+        fail();
+    }
+    sim_run_go(r);
+    struct host *h = r->w->vms[0].hosts[OBS_SOURCE];
+    struct host_nic_info nic;
+    assert_true(host_nic_find(h, "e19", NULL, &nic));
+    assert_string_equal(nic.netdev, "n19");
+    assert_int_equal(nic.role, OBS_ROLE_OTHER);
+    assert_true(host_nic_find(h, NULL, "hs0", &nic));
+    assert_string_equal(nic.qdev_id, "standby0");
+    assert_int_equal(nic.role, OBS_ROLE_STANDBY);
+    /* the primary is hidden (no guest negotiated): known by its options */
+    assert_false(host_device_exists(h, "primary0"));
+    assert_true(host_nic_find(h, "primary0", "hs1", &nic));
+    assert_int_equal(nic.role, OBS_ROLE_PRIMARY);
+    assert_string_equal(nic.pair, "standby0");
+    assert_false(host_nic_find(h, "primary0", "hs0", &nic)); /* both must match */
+    assert_false(host_nic_find(h, "nosuch", NULL, &nic));
+    assert_false(host_nic_find(h, NULL, NULL, &nic));
+    sim_run_free(r);
+    scn_free(s);
+}
+
 /* H-07: listeners are asked in registration order; the first error wins.
  * standby0's listener fails on the missing id before standby1's could
  * hide the device. */
@@ -263,6 +303,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_valid_forms),
     cmocka_unit_test(test_listener_order),
     cmocka_unit_test(test_guest_actions),
+    cmocka_unit_test(test_nic_find),
 };
 
 FO_MAIN("host_args", tests)

@@ -76,28 +76,37 @@ static bool is_standby(const struct view_dev *d)
 
 /* ---- MIGD-001: FAILOVER_NEGOTIATED during the load ----------------------------------- */
 
+/* At a verdict point of an incoming migration: every target standby that
+ * negotiated on the source passes if it negotiated again during the load,
+ * else fails with `required` (a format naming the standby's id). */
+static void inc_judge(struct mon *m, struct inc *g, const struct obs *o, const char *required)
+    __attribute__((format(printf, 4, 0)));
+static void inc_judge(struct mon *m, struct inc *g, const struct obs *o, const char *required)
+{
+    struct check *c = m->c;
+    const struct view_host *vh = &c->view.host[OBS_TARGET];
+    for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
+        if (!is_standby(&vh->dev[k]) || !src_negotiated(c, vh->dev[k].id))
+            continue;
+        if (mig_bit(g->neg, k)) {
+            mon_pass(m);
+        } else {
+            mon_fail(m, o, required, vh->dev[k].id);
+            mon_cite(m, &g->start);
+        }
+    }
+}
+
 static void migd001_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-001 */
 {
     struct inc *g = m->st;
     struct check *c = m->c;
     inc_neg(g, c, o);
     const char *s = o->host == OBS_TARGET ? ck_migration(o) : NULL;
-    if (s && g->running && strcmp(s, "completed") == 0) {
-        const struct view_host *vh = &c->view.host[OBS_TARGET];
-        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
-            if (!is_standby(&vh->dev[k]) || !src_negotiated(c, vh->dev[k].id))
-                continue;
-            if (mig_bit(g->neg, k)) {
-                mon_pass(m);
-            } else {
-                mon_fail(m, o,
-                         "loading standby '%s', negotiated on the source, emits "
-                         "FAILOVER_NEGOTIATED on the destination (H-53)",
-                         vh->dev[k].id);
-                mon_cite(m, &g->start);
-            }
-        }
-    }
+    if (s && g->running && strcmp(s, "completed") == 0)
+        inc_judge(m, g, o,
+                  "loading standby '%s', negotiated on the source, emits "
+                  "FAILOVER_NEGOTIATED on the destination (H-53)");
     inc_track(g, c, o);
 }
 
@@ -136,22 +145,10 @@ static void migd003_obs(struct mon *m, const struct obs *o) /* IMP: MIGD-003 */
     struct inc *g = m->st;
     struct check *c = m->c;
     inc_neg(g, c, o);
-    if (o->host == OBS_TARGET && ck_is_event(o, "RESUME") && g->running && !g->resumed) {
-        const struct view_host *vh = &c->view.host[OBS_TARGET];
-        for (unsigned k = 0; k < vh->ndev && k < VIEW_MAX_DEVS; k++) {
-            if (!is_standby(&vh->dev[k]) || !src_negotiated(c, vh->dev[k].id))
-                continue;
-            if (mig_bit(g->neg, k)) {
-                mon_pass(m);
-            } else {
-                mon_fail(m, o,
-                         "the destination negotiates standby '%s' (and plugs its primary) "
-                         "during the load, before the VM resumes (H-53)",
-                         vh->dev[k].id);
-                mon_cite(m, &g->start);
-            }
-        }
-    }
+    if (o->host == OBS_TARGET && ck_is_event(o, "RESUME") && g->running && !g->resumed)
+        inc_judge(m, g, o,
+                  "the destination negotiates standby '%s' (and plugs its primary) "
+                  "during the load, before the VM resumes (H-53)");
     inc_track(g, c, o);
 }
 

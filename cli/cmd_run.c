@@ -179,20 +179,13 @@ int cmd_run(int argc, char **argv)
     pr->quiet = quiet;
     sim_world_add_sink(r->w, print_obs, pr);
     /* ---- verdicts (spec/check.h): the catalog's monitors watch the run ---- */
-    struct check_ctx *cctx = calloc(1, sizeof(*cctx));
-    struct check *chk = NULL;
-    if (cctx) {
-        check_ctx_from_run(cctx, r);
-        chk = check_new(cctx);
-        free(cctx);
-    }
+    struct check *chk = check_attach_run(r);
     if (!chk) {
         free(pr);
         sim_run_free(r);
         scn_free(s);
         return cli_bad("out of memory");
     }
-    sim_world_add_sink(r->w, check_sink, chk);
     /* ---- end verdicts ---- */
 
     struct recorder *rec = NULL; /* --record: attach the bundle recorder */

@@ -128,13 +128,8 @@ static enum check_verdict verdict(const struct kill *k, uint64_t mutants, char *
     struct sim_run *r = NULL;
     if (sim_run_new(s, &cfg, &r, &err) != 0)
         fail_msg("%s", err.msg);
-    struct check_ctx *ctx = calloc(1, sizeof(*ctx));
-    assert_non_null(ctx);
-    check_ctx_from_run(ctx, r);
-    struct check *c = check_new(ctx);
-    free(ctx);
+    struct check *c = check_attach_run(r);
     assert_non_null(c);
-    sim_world_add_sink(r->w, check_sink, c);
     sim_run_go(r);
     check_finish(c);
     const struct spec_entry *a = spec_lookup(k->id, NULL);

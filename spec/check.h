@@ -144,6 +144,12 @@ struct sim_run;
  */
 void check_ctx_from_run(struct check_ctx *ctx, const struct sim_run *run);
 
+/* A checker of the simulated run `run`, installed as a sink of its world
+ * (check_ctx_from_run, check_new, sim_world_add_sink in one): NULL when out
+ * of memory or out of sinks.  Call after sim_run_new(), before sim_run_go();
+ * check_finish() and check_free() remain the caller's. */
+struct check *check_attach_run(struct sim_run *run);
+
 /* ---- Results ------------------------------------------------------------------ */
 
 #define CHECK_MAX_EVIDENCE 4

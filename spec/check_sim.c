@@ -163,3 +163,18 @@ void check_ctx_from_run(struct check_ctx *ctx, const struct sim_run *run)
         }
     }
 }
+
+struct check *check_attach_run(struct sim_run *run)
+{
+    struct check_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    check_ctx_from_run(ctx, run);
+    struct check *c = check_new(ctx);
+    free(ctx);
+    if (c && sim_world_add_sink(run->w, check_sink, c) != 0) {
+        check_free(c);
+        c = NULL;
+    }
+    return c;
+}

@@ -326,12 +326,8 @@ enum suite_status suite_run_case(struct suite_case *c, uint64_t mutants)
         fputs(err.msg, d.f);
         goto out_scn;
     }
-    struct check_ctx *ctx = sim_xcalloc(1, sizeof(*ctx));
-    check_ctx_from_run(ctx, r);
-    struct check *chk = check_new(ctx);
-    free(ctx);
+    struct check *chk = check_attach_run(r);
     SIM_ASSERT(chk);
-    sim_world_add_sink(r->w, check_sink, chk);
     sim_run_go(r);
     if (expect_finish(r->expect, &err) != 0) {
         fputs(err.msg, d.f);

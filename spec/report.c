@@ -100,6 +100,21 @@ void report_put_plain(FILE *out, const char *s)
     }
 }
 
+void report_head(FILE *out, const struct check *c, const char *lead,
+                 void (*put)(FILE *out, const char *s))
+{
+    char src[512];
+    report_sources(src, sizeof(src), c);
+    fprintf(out, "%sfosim check: ", lead);
+    put(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
+    fprintf(out, "\n%ssources: %s\n", lead, src);
+    if (c->truncated) {
+        fprintf(out, "%sthe trace is truncated: ", lead);
+        put(out, c->truncated_why);
+        fputc('\n', out);
+    }
+}
+
 sim_time report_t0(const struct check *c)
 {
     if (c->ctx.t0_set)

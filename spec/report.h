@@ -54,4 +54,11 @@ void report_put_yaml(FILE *out, const char *s);
 void report_put_xml(FILE *out, const char *s);
 void report_put_xml_attr(FILE *out, const char *name, const char *val);
 
+/* The lines the text and TAP reports open with, each led by `lead` ("" for
+ * text, "# " for TAP): "fosim check: NAME", "sources: ..." and,
+ * when the trace is cut short, "the trace is truncated: WHY".  Trace text
+ * (the name, the reason) goes through `put`, the format's escaping. */
+void report_head(FILE *out, const struct check *c, const char *lead,
+                 void (*put)(FILE *out, const char *s));
+
 #endif

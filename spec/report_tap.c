@@ -78,16 +78,7 @@ void report_tap(const struct check *c, const struct check_report_opts *opts, FIL
     (void)opts;
     fputs("TAP version 14\n", out);
     fprintf(out, "1..%u\n", (unsigned)SPEC_NIDS);
-    char src[512];
-    report_sources(src, sizeof(src), c);
-    fprintf(out, "# fosim check: ");
-    report_put_tap_desc(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
-    fprintf(out, "\n# sources: %s\n", src);
-    if (c->truncated) {
-        fputs("# the trace is truncated: ", out);
-        report_put_tap_desc(out, c->truncated_why);
-        fputc('\n', out);
-    }
+    report_head(out, c, "# ", report_put_tap_desc);
     for (unsigned i = 0; i < SPEC_NIDS; i++)
         point(c, i + 1, check_result(c, i), out);
     unsigned t[CHECK_NVERDICTS];

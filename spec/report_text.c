@@ -82,16 +82,7 @@ static void na_groups(const struct check *c, FILE *out)
 
 void report_text(const struct check *c, const struct check_report_opts *opts, FILE *out)
 {
-    char src[512];
-    report_sources(src, sizeof(src), c);
-    fputs("fosim check: ", out);
-    report_put_plain(out, c->ctx.name[0] ? c->ctx.name : "(unnamed)");
-    fprintf(out, "\nsources: %s\n", src);
-    if (c->truncated) {
-        fputs("the trace is truncated: ", out);
-        report_put_plain(out, c->truncated_why);
-        fputc('\n', out);
-    }
+    report_head(out, c, "", report_put_plain);
     fprintf(out, "\n");
 
     static const enum check_verdict order[] = { CHECK_FAIL, CHECK_INCONCLUSIVE, CHECK_PASS };

@@ -72,21 +72,27 @@ out_free:
 /* ---- text ------------------------------------------------------------------------------ */
 
 static void campaign_text(const struct item *v, size_t n, size_t total, const char *marker,
-                        FILE *out)
+                          FILE *out)
 {
     fprintf(out, "fosim check: %zu bundle(s)%s%s\n", total, marker[0] ? "; " : "", marker);
     for (size_t i = 0; i < n; i++) {
         if (!v[i].chk) {
-            fprintf(out, "UNUSABLE %s: %s\n", v[i].dir, v[i].err.msg);
+            fputs("UNUSABLE ", out);
+            report_put_plain(out, v[i].dir);
+            fputs(": ", out);
+            report_put_plain(out, v[i].err.msg);
+            fputc('\n', out);
             continue;
         }
         unsigned t[CHECK_NVERDICTS];
         check_totals(v[i].chk, t);
-        fprintf(out, "%-12s %s: %u pass, %u fail, %u inconclusive, %u n/a\n",
+        fprintf(out, "%-12s ",
                 v[i].status == EXIT_OK     ? "PASS"
                 : v[i].status == EXIT_FAIL ? "FAIL"
-                                           : "INCONCLUSIVE",
-                v[i].dir, t[CHECK_PASS], t[CHECK_FAIL], t[CHECK_INCONCLUSIVE], t[CHECK_NA]);
+                                           : "INCONCLUSIVE");
+        report_put_plain(out, v[i].dir);
+        fprintf(out, ": %u pass, %u fail, %u inconclusive, %u n/a\n", t[CHECK_PASS],
+                t[CHECK_FAIL], t[CHECK_INCONCLUSIVE], t[CHECK_NA]);
         for (size_t k = 0; k < check_count(v[i].chk); k++) {
             const struct check_result *r = check_result(v[i].chk, k);
             if (r->verdict == CHECK_FAIL)
@@ -269,7 +275,7 @@ int check_campaign(char **dirs, size_t ndirs, struct shard shard, bool sharded,
         failed |= v[i].status == EXIT_FAIL;
         unsure |= v[i].status == EXIT_INCONCLUSIVE;
         if (v[i].status == EXIT_BADINPUT)
-            fprintf(stderr, "fosim: %s\n", v[i].err.msg);
+            cli_bad("%s", v[i].err.msg);
     }
     char marker[128] = "";
     if (sharded)

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "check_bundle.h"
 #include "check.h"
+#include "report.h"
 #include "sim/bundle.h"
 
 void cmd_check_usage(FILE *out)
@@ -164,8 +165,11 @@ static int check_bundle(struct bundle *b, const struct check_opts *opt, enum che
         cli_bad("%s: write failed", opt->output ? opt->output : "standard output");
         goto out_close;
     }
-    for (size_t i = 0; i < b->nnotes; i++)
-        fprintf(stderr, "fosim: note: %s\n", b->notes[i]);
+    for (size_t i = 0; i < b->nnotes; i++) {
+        fputs("fosim: note: ", stderr);
+        report_put_plain(stderr, b->notes[i]);
+        fputc('\n', stderr);
+    }
     rc = check_exit_status(chk);
 out_close:
     if (out != stdout && fclose(out) != 0 && rc != EXIT_BADINPUT)

@@ -214,14 +214,14 @@ int cmd_diff(int argc, char **argv)
     struct diff_known *known = NULL;
     int rc = EXIT_BADINPUT;
     if (known_path && diff_known_load(known_path, &known, &err) != 0) {
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         return EXIT_BADINPUT;
     }
     for (int i = 0; i < 2; i++)
         sides[i].run = diff_run_new("?");
     for (int i = 0; i < 2; i++) {
         if (load_side(&sides[i], seed, seed_set, &err) != 0) {
-            fprintf(stderr, "fosim: %s\n", err.msg);
+            cli_bad("%s", err.msg);
             goto out;
         }
     }

@@ -159,12 +159,12 @@ int cmd_run(int argc, char **argv)
     struct sim_err err = { "" };
     struct scenario *s = NULL;
     if (scn_load(path, &s, &err) != 0) {
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         return EXIT_BADINPUT;
     }
     struct sim_run *r = NULL;
     if (sim_run_new(s, &cfg, &r, &err) != 0) {
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         scn_free(s);
         return EXIT_BADINPUT;
     }
@@ -190,7 +190,7 @@ int cmd_run(int argc, char **argv)
 
     struct recorder *rec = NULL; /* --record: attach the bundle recorder */
     if (record_dir && record_open(record_dir, r, &rec, &err) != 0) {
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         free(pr);
         check_free(chk);
         sim_run_free(r);
@@ -206,18 +206,18 @@ int cmd_run(int argc, char **argv)
     sim_run_go(r);
     int rc = EXIT_OK;
     if (sim_run_inputs_ok(r, &err) != 0) { /* an input broke mid-run: no result */
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         record_abort(rec);
         rc = EXIT_BADINPUT;
         goto out;
     }
     if (rec && record_finish(rec, &err) != 0) { /* --record: write the manifest */
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         rc = EXIT_BADINPUT;
         goto out;
     }
     if (expect_finish(r->expect, &err) != 0) {
-        fprintf(stderr, "fosim: %s\n", err.msg);
+        cli_bad("%s", err.msg);
         rc = EXIT_BADINPUT;
         goto out;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 
 static const struct cli_command commands[] = {
     { "run", "simulate a scenario: timeline, expectations, verdicts", cmd_run, cmd_run_usage },
@@ -40,11 +41,31 @@ static void usage(FILE *out)
 
 int cli_bad(const char *fmt, ...)
 {
+    /* messages quote what the input held: control characters and bytes
+     * that are not UTF-8 are shown as \xNN, never sent to the terminal */
     va_list ap;
-    fputs("fosim: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    fputs("fosim: ", stderr);
+    if (msg) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        for (char *line = msg, *e; line; line = e ? e + 1 : NULL) {
+            if ((e = strchr(line, '\n')) != NULL)
+                *e = '\0';
+            report_put_plain(stderr, line);
+            if (e)
+                fputs("\n       ", stderr);
+        }
+        free(msg);
+    } else {
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    }
     fputc('\n', stderr);
     return EXIT_BADINPUT;
 }
@@ -101,7 +122,8 @@ int main(int argc, char **argv)
             return commands[i].main(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "fosim: unknown command '%s'\n\n", argv[1]);
+    cli_bad("unknown command '%s'", argv[1]);
+    fputc('\n', stderr);
     usage(stderr);
     return EXIT_BADINPUT;
 }

@@ -345,7 +345,8 @@ static void test_report_formats_and_output(void **state)
 
 /* A campaign's report names each bundle directory, and an unusable one with
  * its error: a name with bytes that are not UTF-8, a control character and
- * TAP's '#' is escaped for each format, so the report stays well-formed. */
+ * TAP's '#' is escaped for each format, so the report stays well-formed;
+ * the text report and the messages on standard error show it as \xNN. */
 static void test_campaign_report_escapes_names(void **state)
 {
     (void)state;
@@ -380,6 +381,15 @@ static void test_campaign_report_escapes_names(void **state)
         for (const char *p = out; *p; p++)
             assert_true((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t');
     }
+    /* the text report and the messages on standard error (check() joins
+     * them) show the name as \xNN too */
+    snprintf(args, sizeof(args), "'%s/traces/real/native-migration' 'b\x80x\x01#y'", cwd);
+    assert_int_equal(check(args, out, sizeof(out)), 2);
+    assert_true(rf_utf8_ok(out));
+    for (const char *p = out; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t');
+    assert_non_null(strstr(out, "UNUSABLE b\\x80x\\x01#y: "));
+    assert_non_null(strstr(out, "fosim: b\\x80x\\x01#y: no manifest.json"));
     rmdir(dir);
 }
 

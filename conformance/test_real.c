@@ -303,14 +303,19 @@ static void diff_sees_native_against_acpi(void **state)
     diff_run_free(b);
 }
 
-static char *write_known(const char *text)
+static char *write_known_n(const char *text, size_t n)
 {
     char *path = strdup("/tmp/fosim-known-XXXXXX");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
     close(fd);
     return path;
+}
+
+static char *write_known(const char *text)
+{
+    return write_known_n(text, strlen(text));
 }
 
 /* A known-differences entry explains what it matches (scenario and
@@ -445,6 +450,12 @@ static void known_differences_refuse_bad_lines(void **state)
         { "a | b | within x | why\n", ":1:8: expected \"within TIME\"" },
         { "a | b | within 0s | why\n", ":1:8: expected \"within TIME\"" },
         { "a | b | within 1s | \n", ":1:20: the reason is empty" },
+        /* a bound without its reason field is not a reason "within 1s" */
+        { "a | b | within 1s\n", ":1:9: expected \"within TIME | REASON\" (the reason is missing)" },
+        { "a | b | within\n", ":1:9: expected \"within TIME | REASON\" (the reason is missing)" },
+        /* words after the time are not a bound of 1 s */
+        { "a | b | within 1s junk | why\n", ":1:8: expected \"within TIME\"" },
+        { "a | b | within\t1x | why\n", ":1:8: expected \"within TIME\"" },
     };
     for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
         char *path = write_known(cases[i].text);
@@ -459,8 +470,19 @@ static void known_differences_refuse_bad_lines(void **state)
         unlink(path);
         free(path);
     }
+    /* a NUL byte does not end the line, nor reads as a line too long */
+    static const char nul[] = "# ok\na | b | wh\0y\n";
+    char *path = write_known_n(nul, sizeof(nul) - 1);
     struct diff_known *k = NULL;
     struct sim_err err = { "" };
+    assert_int_equal(diff_known_load(path, &k, &err), -1);
+    assert_null(k);
+    if (!strstr(err.msg, ":2:11: a NUL byte (a text line was expected)")) {
+        print_error("NUL case: got '%s'\n", err.msg);
+        fail();
+    }
+    unlink(path);
+    free(path);
     assert_int_equal(diff_known_load("/nonexistent/known", &k, &err), -1);
     assert_non_null(strstr(err.msg, "/nonexistent/known: No such file"));
 }

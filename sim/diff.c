@@ -12,6 +12,7 @@
 #include "sim/diff.h"
 #include "sim/scenario.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
@@ -288,9 +289,29 @@ int diff_known_load(const char *path, struct diff_known **out, struct sim_err *e
     char line[4096];
     unsigned ln = 0;
     int rc = 0;
-    while (fgets(line, sizeof(line), f)) {
+    for (;;) {
+        /* one line, read byte by byte: a NUL byte is refused, not taken for
+         * the line's end (fgets would hide what follows it) */
+        size_t n = 0;
+        int c;
+        bool nul = false;
+        while ((c = getc(f)) != EOF && c != '\n') {
+            if (n == sizeof(line) - 2)
+                break;
+            if (c == '\0' && !nul) {
+                nul = true;
+                rc = sim_errf(err, "%s:%u:%zu: a NUL byte (a text line was expected)", path,
+                              ln + 1, n + 1);
+            }
+            line[n++] = (char)c;
+        }
+        if (c == EOF && n == 0)
+            break;
+        line[n] = '\0';
         ln++;
-        if (!strchr(line, '\n') && !feof(f)) {
+        if (nul)
+            break;
+        if (c != EOF && c != '\n') {
             rc = sim_errf(err, "%s:%u:1: line longer than %zu bytes", path, ln, sizeof(line) - 2);
             break;
         }
@@ -310,10 +331,26 @@ int diff_known_load(const char *path, struct diff_known **out, struct sim_err *e
         char *w = bar2 + 1;
         while (*w == ' ' || *w == '\t')
             w++;
-        if (bar3 && strncmp(w, "within ", 7) == 0) { /* SCENARIO | SIGNATURE | within T | REASON */
+        /* "within" as a word opens the bound: a time without a reason field or
+         * words after the time are errors, never an entry that explains any
+         * offset (its bound taken for the reason) */
+        bool bound = strncmp(w, "within", 6) == 0 &&
+                     (w[6] == ' ' || w[6] == '\t' || w[6] == '|' || w[6] == '\0');
+        if (bound && !bar3) {
+            const char *t = w + 6;
+            while (*t == ' ' || *t == '\t')
+                t++;
+            if (!*t || isdigit((unsigned char)*t) || *t == '.' || *t == '-') {
+                rc = sim_errf(err,
+                              "%s:%u:%d: expected \"within TIME | REASON\" (the reason is missing)",
+                              path, ln, (int)(w - line + 1));
+                break;
+            }
+        }
+        if (bound && bar3) { /* SCENARIO | SIGNATURE | within T | REASON */
             *bar3 = '\0';
             const char *end = NULL;
-            if (sim_time_parse(trim(w + 7), &within, &end) != 0 || within <= 0) {
+            if (sim_time_parse(trim(w + 6), &within, &end) != 0 || *end || within <= 0) {
                 rc = sim_errf(err, "%s:%u:%d: expected \"within TIME\" (e.g. within 1.05s)",
                               path, ln, (int)(bar2 - line + 2));
                 break;

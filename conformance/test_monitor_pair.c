@@ -113,6 +113,19 @@ static const struct tf_case cases[] = {
     { "PAIR-008", CHECK_NA, "a failed address", NULL,
       MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2 10.0.2.16/24 failed") },
     { "PAIR-008", CHECK_NA, "no address line", NULL, MASTER_UP G_PRIMARY_UP },
+    /* a damaged addr line names no interface for sure: never read as no line */
+    { "PAIR-008", CHECK_INCONCLUSIVE, "an address line cut short", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2 10.0.2.1") },
+    { "PAIR-008", CHECK_INCONCLUSIVE, "an interface name over 15 bytes", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2aaaaaaaaaaaa 10.0.2.16/24") },
+    { "PAIR-008", CHECK_INCONCLUSIVE, "a malformed address", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2 999.1.1/77") },
+    { "PAIR-008", CHECK_INCONCLUSIVE, "a control byte in the name", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr et?h2 10.0.2.16/24") },
+    { "PAIR-008", CHECK_INCONCLUSIVE, "no interface", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr") },
+    { "PAIR-008", CHECK_PASS, "a 15-byte name that is no slave", NULL,
+      MASTER_UP G_PRIMARY_UP CON("5.5", "S", "fosim-guest: addr eth2aaaaaaaaaaa 10.0.2.16/24") },
 };
 
 static void pair_001(void **state)

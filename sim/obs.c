@@ -385,15 +385,36 @@ void klog_classify(struct obs_klog *k, const char *text)
     }
 
     /* "fosim-guest: addr IF A.B.C.D/N": the init's own line, exactly two words
-     * after "addr" (a "... failed" line configured nothing) */
-    if (starts(text, "fosim-guest: addr ")) {
-        const char *p = text + strlen("fosim-guest: addr ");
-        const char *sp = strchr(p, ' ');
-        if (sp && sp > p && (size_t)(sp - p) < sizeof(k->ifname) && sp[1] &&
-            !strchr(sp + 1, ' ') && strchr(sp + 1, '/')) {
-            memcpy(k->ifname, p, (size_t)(sp - p));
-            k->ifname[sp - p] = '\0';
-            k->kind = KLOG_GUEST_ADDR;
+     * after "addr" (a "... failed" line configured nothing).  Any other line
+     * after "addr " (cut short, a name Linux would refuse, no address) is
+     * still the init's record of an address: it is classified with an empty
+     * ifname, so that a damaged line leaves its checks undecided instead of
+     * reading as no line at all. */
+    if (starts(text, "fosim-guest: addr") && (text[17] == ' ' || text[17] == '\0')) {
+        k->kind = KLOG_GUEST_ADDR;
+        const char *p = text + strlen("fosim-guest: addr");
+        if (*p++ != ' ')
+            return;
+        size_t n = strcspn(p, " ");
+        const char *a = p + n;
+        if (*a == ' ' && strcmp(a + 1 + strcspn(a + 1, " "), " failed") == 0) {
+            k->kind = KLOG_OTHER; /* "addr IF A/N failed": nothing configured */
+            return;
+        }
+        unsigned b[4], len;
+        char extra;
+        /* dev_valid_name: 1-15 bytes, not "." or "..", no '/', ':' or space;
+         * nor '?', which is what the console reader makes of a control byte */
+        bool name_ok = n > 0 && n < sizeof(k->ifname) && memchr(p, '/', n) == NULL &&
+                       memchr(p, ':', n) == NULL && memchr(p, '?', n) == NULL &&
+                       strncmp(p, ".", n) != 0 && strncmp(p, "..", n) != 0;
+        if (name_ok && *a == ' ' &&
+            sscanf(a + 1, "%3u.%3u.%3u.%3u/%2u%c", &b[0], &b[1], &b[2], &b[3], &len, &extra) ==
+                5 &&
+            b[0] < 256 && b[1] < 256 && b[2] < 256 && b[3] < 256 && len <= 32 &&
+            strspn(a + 1, "0123456789./") == strlen(a + 1)) {
+            memcpy(k->ifname, p, n);
+            k->ifname[n] = '\0';
         }
         return;
     }

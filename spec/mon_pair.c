@@ -482,7 +482,11 @@ static void pair008_obs(struct mon *m, const struct obs *o) /* IMP: PAIR-008 */
         }
         return;
     case KLOG_GUEST_ADDR:
-        if ((i = pair008_find(st->slave, st->nslaves, k->ifname)) >= 0) {
+        if (!k->ifname[0]) { /* a damaged line: which interface is not known */
+            mon_unsure(m, "a \"fosim-guest: addr\" line that is not \"addr IF A.B.C.D/N\" "
+                          "(cut short or damaged): %.80s",
+                       k->text);
+        } else if ((i = pair008_find(st->slave, st->nslaves, k->ifname)) >= 0) {
             mon_fail(m, o,
                      "userspace configures the master, not its slaves: %s is a failover slave "
                      "(net_failover.rst; bug 8)",

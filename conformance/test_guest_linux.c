@@ -353,6 +353,56 @@ static void address_knob(void **state)
     }
 }
 
+/* The number knobs take decimal digits only: strtoul and sscanf's %u take a
+ * sign and blanks too and wrap a negative number round, so "kernel 6.-1" ran
+ * as 6.4294967295 and "mtu -18446744073709550116" as 1500. */
+static void number_knobs_take_digits_only(void **state)
+{
+    (void)state;
+    const struct {
+        const char *knob, *msg;
+    } bad[] = {
+        { "kernel 6.-1\n", "k.fos:15:10: knob kernel: expected a version such as 6.1" },
+        { "kernel 6.+1\n", "k.fos:15:10: knob kernel: expected a version such as 6.1" },
+        { "kernel +6.1\n", "k.fos:15:10: knob kernel: expected a version such as 6.1" },
+        { "kernel \"6. 1\"\n", "k.fos:15:10: knob kernel: expected a version such as 6.1" },
+        { "mtu -18446744073709550116\n", "k.fos:15:7: knob mtu: expected a number from 68 to 65535" },
+        { "mtu +1500\n", "k.fos:15:7: knob mtu: expected a number from 68 to 65535" },
+        { "mtu \" 1500\"\n", "k.fos:15:7: knob mtu: expected a number from 68 to 65535" },
+        { "pciehp-poll-time +5\n",
+          "k.fos:15:20: knob pciehp-poll-time: expected whole seconds from -1000 to 1000" },
+        { "pciehp-poll-time \" 5\"\n",
+          "k.fos:15:20: knob pciehp-poll-time: expected whole seconds from -1000 to 1000" },
+    };
+    for (size_t k = 0; k < SIM_ARRAY_SIZE(bad); k++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%sguest linux\n  %send\n", GX_HOSTS_NATIVE, bad[k].knob);
+        struct scenario *sc;
+        struct sim_err err = { "" };
+        assert_int_equal(scn_parse_string("k.fos", text, &sc, &err), 0);
+        struct sim_run *r;
+        assert_int_equal(
+            sim_run_new(sc, &(struct sim_run_config){ .until = SIM_TIME_NONE }, &r, &err), -1);
+        if (!strstr(err.msg, bad[k].msg))
+            fail_msg("case %zu: got '%s', want '%s'", k, err.msg, bad[k].msg);
+        scn_free(sc);
+    }
+    /* the forms that are meant still run */
+    const char *good[] = { "kernel 6.2\n", "mtu 9000\n", "pciehp-poll-time -5\n" };
+    for (size_t k = 0; k < SIM_ARRAY_SIZE(good); k++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%sguest linux\n  %send\n", GX_HOSTS_NATIVE, good[k]);
+        struct scenario *sc;
+        struct sim_err err = { "" };
+        assert_int_equal(scn_parse_string("k.fos", text, &sc, &err), 0);
+        struct sim_run *r;
+        if (sim_run_new(sc, &(struct sim_run_config){ .until = SIM_TIME_NONE }, &r, &err) != 0)
+            fail_msg("good case %zu: %s", k, err.msg);
+        sim_run_free(r);
+        scn_free(sc);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(boot_stages_follow_the_knob),
     cmocka_unit_test(firmware_after_cont),
@@ -364,6 +414,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(function_reset_at_run_time),
     cmocka_unit_test(latched_interrupts_at_cont),
     cmocka_unit_test(address_knob),
+    cmocka_unit_test(number_knobs_take_digits_only),
 };
 
 FO_MAIN("guest_linux", tests)

@@ -140,6 +140,11 @@ static const struct bad bad_cases[] = {
       "vms, qmp-setup, evidence, tags, include, host, guest, traffic, at or expect)" },
     { "host source\nend\nvms 0\n",
       "bad.fos:3:5: expected a number of VMs from 1 to 100000, found '0'" },
+    /* strtoul wraps a negative number round: this one would read as 2 */
+    { "host source\nend\nvms -18446744073709551614\n",
+      "bad.fos:3:5: expected a number of VMs from 1 to 100000, found '-18446744073709551614'" },
+    { "host source\nend\nvms +2\n",
+      "bad.fos:3:5: expected a number of VMs from 1 to 100000, found '+2'" },
     { "host source\nend\nat 2x source migrate\n",
       "bad.fos:3:4: expected a time such as 2s, 1.5s, 250ms or 10us, found '2x'" },
     { "host source\nend\nat 2s moon migrate\n",

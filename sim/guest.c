@@ -408,6 +408,16 @@ static int knob_address(const struct scn_knob *k, struct guest_cfg *c, struct si
     return 0;
 }
 
+/* A whole number written with decimal digits only, after an optional '-'
+ * when `sign`: strtoul and sscanf's %u also take blanks and '+', and wrap a
+ * negative number round ("6.-1" read as 6.4294967295). */
+static bool decimal(const char *s, bool sign)
+{
+    if (sign && *s == '-')
+        s++;
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct sim_err *err)
 {
     /* Linux 6.1, as Debian 12 runs it (linux-guest.md; real-qemu.md). */
@@ -426,8 +436,10 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
         if (strcmp(key, "kernel") == 0) {
             unsigned a, b;
             char extra;
-            if (k->values.n != 1 ||
-                sscanf(k->values.v[0].text, "%9u.%9u%c", &a, &b, &extra) != 2 || a < 4 || a > 9)
+            const char *t = k->values.n == 1 ? k->values.v[0].text : "";
+            size_t d = strspn(t, "0123456789");
+            if (k->values.n != 1 || d == 0 || t[d] != '.' || !decimal(t + d + 1, false) ||
+                sscanf(t, "%9u.%9u%c", &a, &b, &extra) != 2 || a < 4 || a > 9)
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob kernel: expected a version such as 6.1");
             c->kernel_major = a;
@@ -472,14 +484,16 @@ static int parse_knobs(const struct scn_guest *sg, struct guest_cfg *c, struct s
         } else if (strcmp(key, "pciehp-poll-time") == 0) {
             char *end;
             long v = k->values.n == 1 ? strtol(k->values.v[0].text, &end, 10) : 0;
-            if (k->values.n != 1 || *end || end == k->values.v[0].text || v < -1000 || v > 1000)
+            if (k->values.n != 1 || *end || !decimal(k->values.v[0].text, true) || v < -1000 ||
+                v > 1000)
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob pciehp-poll-time: expected whole seconds from -1000 to 1000");
             c->pciehp_poll_time = (int)v;
         } else if (strcmp(key, "mtu") == 0) {
             char *end;
             unsigned long v = k->values.n == 1 ? strtoul(k->values.v[0].text, &end, 10) : 0;
-            if (k->values.n != 1 || *end || v < 68 || v > 65535)
+            if (k->values.n != 1 || *end || !decimal(k->values.v[0].text, false) || v < 68 ||
+                v > 65535)
                 return scn_errf(err, k->values.n ? &k->values.v[0].pos : &k->key.pos,
                                 "knob mtu: expected a number from 68 to 65535");
             c->master_mtu = (unsigned)v;

@@ -1265,7 +1265,9 @@ static int parse_statement(struct parser *ps, struct line *l)
         char *end;
         errno = 0;
         unsigned long v = strtoul(l->w[1].text, &end, 10);
-        if (*end || errno || v < 1 || v > SCN_MAX_VMS || l->w[1].quoted)
+        /* digits only: strtoul takes '+' and wraps "-18446744073709551614" to 2 */
+        if (*end || errno || v < 1 || v > SCN_MAX_VMS || l->w[1].quoted ||
+            l->w[1].text[0] < '0' || l->w[1].text[0] > '9')
             return scn_errf(ps->err, &l->w[1].pos,
                             "expected a number of VMs from 1 to %u, found '%s'", SCN_MAX_VMS,
                             l->w[1].text);

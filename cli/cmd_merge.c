@@ -205,7 +205,8 @@ static int tap_parse(struct report *r, struct tap *t, struct sim_err *err)
     if (!starts(t->version, "TAP version "))
         return sim_errf(err, "%s:1: expected 'TAP version 14'", r->path);
     bool body = false, plan = false;
-    const char *loose = NULL; /* start of lines not yet given to a point */
+    unsigned long planned = 0; /* N of the plan 1..N */
+    const char *loose = NULL;  /* start of lines not yet given to a point */
     while (*p) {
         line++;
         const char *at = p;
@@ -265,6 +266,11 @@ static int tap_parse(struct report *r, struct tap *t, struct sim_err *err)
             if (plan)
                 return sim_errf(err, "%s:%u: a second plan", r->path, line);
             plan = true;
+            errno = 0;
+            planned = strtoul(s.p + 3, NULL, 10);
+            if (errno)
+                return sim_errf(err, "%s:%u: a plan of more test points than can be counted",
+                                r->path, line);
             if (body) { /* a trailing plan: it ends the points */
                 if (!loose)
                     loose = at;
@@ -295,6 +301,9 @@ static int tap_parse(struct report *r, struct tap *t, struct sim_err *err)
     }
     if (!plan)
         return sim_errf(err, "%s: no plan: the report is incomplete", r->path);
+    if (planned != t->npts) /* cut at a line boundary, or not one report */
+        return sim_errf(err, "%s: the plan announces %lu test points, the report has %zu: "
+                        "the report is incomplete", r->path, planned, t->npts);
     /* lines after the last point: the trailer */
     for (const char *q = loose; q && *q;) {
         struct span s = next_line(&q);
@@ -501,7 +510,7 @@ static int suite_parse(struct report *r, const char *p, const char *e, struct su
     const char *q = st, *content_end = e;
     while (content_end > q && *--content_end != '<') /* the end tag */
         ;
-    const char *last_end = NULL;
+    const char *last_end = NULL, *between = NULL; /* another element after a case */
     while (q < content_end) {
         const char *ws = q;
         q = skip_ws(q);
@@ -510,10 +519,23 @@ static int suite_parse(struct report *r, const char *p, const char *e, struct su
         if (*q != '<')
             return sim_errf(err, "%s: byte %zu: text inside <testsuite>", r->path,
                             (size_t)(q - r->buf));
-        const char *ie = element_end(q);
+        const char *ie = strncmp(q, "<!--", 4) == 0 ? item_end(q) : element_end(q);
         if (!ie || ie > content_end)
             return sim_errf(err, "%s: byte %zu: an element without its end", r->path,
                             (size_t)(q - r->buf));
+        /* JUnit's children of <testsuite>: what is not kept is an error,
+         * never a case dropped from the merge */
+        if (!tag_is(q, "testcase") && !tag_is(q, "properties") && !tag_is(q, "system-out") &&
+            !tag_is(q, "system-err") && strncmp(q, "<!--", 4) != 0)
+            return sim_errf(err, "%s: byte %zu: expected <testcase>, <properties>, <system-out> "
+                            "or <system-err> inside <testsuite>, found '%.*s'",
+                            r->path, (size_t)(q - r->buf), (int)strcspn(q, " >\n"), q);
+        if (!tag_is(q, "testcase") && s->ncases && !between)
+            between = q;
+        if (tag_is(q, "testcase") && between)
+            return sim_errf(err, "%s: byte %zu: an element between test cases (the merge "
+                            "keeps what precedes the first and follows the last)",
+                            r->path, (size_t)(between - r->buf));
         if (tag_is(q, "testcase")) {
             if (!s->ncases)
                 s->head = (struct span){ st, (size_t)(ws - st) };

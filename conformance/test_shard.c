@@ -231,9 +231,34 @@ static void test_incomplete_sets_never_merge(void **state)
     rc = sh("%s check --shard 1/2 --report tap --output %s/h1.tap %s 2>/dev/null", FOSIM_BIN,
             tmpdir, bundles);
     assert_true(REPORTED(rc));
-    rc = sh("%s check --shard 1/3 --report junit --output %s/j1.xml %s 2>/dev/null", FOSIM_BIN,
-            tmpdir, bundles);
+    for (unsigned k = 1; k <= 3; k++) {
+        rc = sh("%s check --shard %u/3 --report junit --output %s/j%u.xml %s 2>/dev/null",
+                FOSIM_BIN, k, tmpdir, k, bundles);
+        assert_true(REPORTED(rc));
+    }
+    rc = sh("%s check --report tap --output %s/whole1.tap %s 2>/dev/null", FOSIM_BIN, tmpdir,
+            bundles);
     assert_true(REPORTED(rc));
+    /* cut at a line boundary: an unsharded report after its first point, a
+     * shard whose plan announces more points than it has */
+    assert_int_equal(sh("sed '/^\\(not \\)\\?ok 1 /q' %s/whole1.tap > %s/cut1.tap && "
+                        "grep -q '^1\\.\\.[0-9]' %s/cut1.tap && ! cmp -s %s/whole1.tap "
+                        "%s/cut1.tap",
+                        tmpdir, tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
+    assert_int_equal(sh("sed 's/^1\\.\\.[0-9]*$/1..999/' %s/t2.tap > %s/plan.tap && "
+                        "! cmp -s %s/t2.tap %s/plan.tap",
+                        tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
+    /* a JUnit shard with a case the merge would drop */
+    assert_int_equal(sh("sed '0,/<testcase /s/<testcase /<testcas /' %s/j2.xml > %s/tag.xml && "
+                        "! cmp -s %s/j2.xml %s/tag.xml",
+                        tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
+    assert_int_equal(sh("sed '0,/<\\/testcase>/s|</testcase>|&<system-out>x</system-out>|' "
+                        "%s/j2.xml > %s/mid.xml && ! cmp -s %s/j2.xml %s/mid.xml",
+                        tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
     /* a truncated shard, a bailed-out shard, one from another campaign */
     assert_int_equal(sh("head -c 3000 %s/t2.tap > %s/cut.tap", tmpdir, tmpdir), 0);
     assert_int_equal(sh("sed '$a Bail out! disk full' %s/t2.tap > %s/bail.tap", tmpdir, tmpdir),
@@ -256,6 +281,10 @@ static void test_incomplete_sets_never_merge(void **state)
         { "nomark.tap t2.tap t3.tap", "no shard marker" },
         { "t1.tap j1.xml", "not in the same format" },
         { "missing.tap", "missing.tap" },
+        { "cut1.tap", "the plan announces" },
+        { "t1.tap plan.tap t3.tap", "plan.tap: the plan announces 999 test points" },
+        { "j1.xml tag.xml j3.xml", "expected <testcase>, <properties>" },
+        { "j1.xml mid.xml j3.xml", "an element between test cases" },
     };
     for (size_t i = 0; i < SIM_ARRAY_SIZE(cases); i++) {
         char files[1024] = "", *w = files;
@@ -273,6 +302,13 @@ static void test_incomplete_sets_never_merge(void **state)
         assert_int_equal(sh("grep -q -- '%s' %s/err.txt", cases[i].want, tmpdir), 0);
         assert_int_equal(sh("test -e %s/m.out", tmpdir), 1); /* nothing written */
     }
+    /* the unaltered shards the cases above were made from do merge */
+    assert_int_equal(sh("%s merge-reports --output %s/m.out %s/j1.xml %s/j2.xml %s/j3.xml",
+                        FOSIM_BIN, tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
+    assert_int_equal(sh("%s merge-reports --output %s/m.out %s/t1.tap %s/t2.tap %s/t3.tap",
+                        FOSIM_BIN, tmpdir, tmpdir, tmpdir, tmpdir),
+                     0);
 }
 
 static void test_bad_options(void **state)

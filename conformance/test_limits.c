@@ -122,6 +122,14 @@ static void refused(const char *path, const char *where, const char *want)
         fail_msg("%s: got '%s', wanted '%s' at '%s'", path, msg, want, where);
 }
 
+/* Save t as scenario file `name`, require it refused as refused() does, and
+ * empty t for the next case. */
+static void refused_text(struct text *t, const char *name, const char *where, const char *want)
+{
+    refused(save(name, t), where, want);
+    text_free(t);
+}
+
 static void accepted(const char *path)
 {
     const char *msg = load(path);
@@ -175,18 +183,16 @@ static void test_scenario_line(void **state)
     puts_(&t, " \\\n");
     repeat(&t, 'y', 40000);
     puts_(&t, "\n");
-    refused(save("line-long.fos", &t), "line-long.fos:4:1:",
-            "line longer than 65536 bytes (the bound on a scenario line)");
-    text_free(&t);
+    refused_text(&t, "line-long.fos", "line-long.fos:4:1:",
+                 "line longer than 65536 bytes (the bound on a scenario line)");
 
     puts_(&t, host_block);
     puts_(&t, "tags");
     for (unsigned i = 0; i < SCN_MAX_LINE_WORDS; i++)
         puts_(&t, " w");
     puts_(&t, "\n");
-    refused(save("words.fos", &t), "words.fos:4:",
-            "more than 4096 words on one line (the bound on a scenario line)");
-    text_free(&t);
+    refused_text(&t, "words.fos", "words.fos:4:",
+                 "more than 4096 words on one line (the bound on a scenario line)");
 }
 
 /* The file and its includes hold at most SCN_MAX_BYTES; at most
@@ -199,8 +205,7 @@ static void test_scenario_size_and_includes(void **state)
     puts_(&t, host_block);
     while (t.n <= SCN_MAX_BYTES)
         puts_(&t, "# padding padding padding padding padding padding padding padding\n");
-    refused(save("big.fos", &t), "big.fos", "larger than 16777216 bytes (the bound on a scenario)");
-    text_free(&t);
+    refused_text(&t, "big.fos", "big.fos", "larger than 16777216 bytes (the bound on a scenario)");
 
     /* two halves that fit alone but not together */
     while (t.n <= SCN_MAX_BYTES / 2 + 64)
@@ -209,9 +214,8 @@ static void test_scenario_size_and_includes(void **state)
     text_free(&t);
     puts_(&t, host_block);
     puts_(&t, "include \"half.fos\"\ninclude \"half.fos\"\n");
-    refused(save("halves.fos", &t), "halves.fos:5:9:",
-            "the scenario and its includes exceed 16777216 bytes (the bound on a scenario)");
-    text_free(&t);
+    refused_text(&t, "halves.fos", "halves.fos:5:9:",
+                 "the scenario and its includes exceed 16777216 bytes (the bound on a scenario)");
 
     puts_(&t, "# empty\n");
     save("empty-inc.fos", &t);
@@ -221,9 +225,8 @@ static void test_scenario_size_and_includes(void **state)
         puts_(&t, "include \"empty-inc.fos\"\n");
     accepted(save("files-ok.fos", &t));
     puts_(&t, "include \"empty-inc.fos\"\n");
-    refused(save("files.fos", &t), "files.fos:67:1:",
-            "more than 64 files read (the scenario and its includes; the bound on includes)");
-    text_free(&t);
+    refused_text(&t, "files.fos", "files.fos:67:1:",
+                 "more than 64 files read (the scenario and its includes; the bound on includes)");
 
     for (unsigned d = 0; d <= SCN_MAX_INCLUDE_DEPTH + 1; d++) {
         char name[32], next[32];
@@ -235,17 +238,15 @@ static void test_scenario_size_and_includes(void **state)
     }
     puts_(&t, host_block);
     puts_(&t, "include \"nest0.fos\"\n");
-    refused(save("deep.fos", &t), "nest7.fos:1:1:",
-            "includes nested deeper than 8 (the bound on includes)");
-    text_free(&t);
+    refused_text(&t, "deep.fos", "nest7.fos:1:1:",
+                 "includes nested deeper than 8 (the bound on includes)");
 
     /* a FIFO could block the parser forever; a directory is not a file */
     assert_int_equal(mkfifo(path_of("fifo.fos"), 0600), 0);
     puts_(&t, host_block);
     puts_(&t, "include \"fifo.fos\"\n");
-    refused(save("inc-fifo.fos", &t), "inc-fifo.fos:4:9:",
-            "fifo.fos: not a regular file (an include must be a file)");
-    text_free(&t);
+    refused_text(&t, "inc-fifo.fos", "inc-fifo.fos:4:9:",
+                 "fifo.fos: not a regular file (an include must be a file)");
     assert_int_equal(mkdir(path_of("dir.fos"), 0700), 0);
     refused(path_of("dir.fos"), "dir.fos", "is a directory, not a scenario file");
 }
@@ -264,35 +265,31 @@ static void test_scenario_blocks(void **state)
     accepted(save("devices-ok.fos", &t));
     t.n -= strlen("end\n");
     puts_(&t, "-device e1000e,id=one-too-many\nend\n");
-    refused(save("devices.fos", &t), "devices.fos:258:1:",
-            "more than 256 -device options for one host (the bound on devices)");
-    text_free(&t);
+    refused_text(&t, "devices.fos", "devices.fos:258:1:",
+                 "more than 256 -device options for one host (the bound on devices)");
 
     puts_(&t, "host source\n");
     for (unsigned i = 0; i < SCN_MAX_HOST_ARGS / 8; i++)
         puts_(&t, "-a -b -c -d -e -f -g -h\n");
     puts_(&t, "-z\nend\n");
-    refused(save("args.fos", &t), "args.fos:514:1:",
-            "more than 4096 QEMU arguments for one host (the bound on a host)");
-    text_free(&t);
+    refused_text(&t, "args.fos", "args.fos:514:1:",
+                 "more than 4096 QEMU arguments for one host (the bound on a host)");
 
     puts_(&t, host_block);
     puts_(&t, "guest linux\n");
     for (unsigned i = 0; i <= SCN_MAX_KNOBS; i++)
         putf(&t, "knob%u on\n", i);
     puts_(&t, "end\n");
-    refused(save("knobs.fos", &t), "knobs.fos:261:1:",
-            "more than 256 lines in the guest block (the bound on guest knobs)");
-    text_free(&t);
+    refused_text(&t, "knobs.fos", "knobs.fos:261:1:",
+                 "more than 256 lines in the guest block (the bound on guest knobs)");
 
     puts_(&t, host_block);
     puts_(&t, "traffic\n");
     for (unsigned i = 0; i <= SCN_MAX_TRAFFIC_LINES; i++)
         puts_(&t, "ping 10.0.2.2\n");
     puts_(&t, "end\n");
-    refused(save("traffic.fos", &t), "traffic.fos:261:1:",
-            "more than 256 lines in the traffic block (the bound on workloads)");
-    text_free(&t);
+    refused_text(&t, "traffic.fos", "traffic.fos:261:1:",
+                 "more than 256 lines in the traffic block (the bound on workloads)");
 }
 
 /* At most SCN_MAX_ACTIONS timed actions and SCN_MAX_EXPECTS expectations;
@@ -306,21 +303,18 @@ static void test_scenario_events(void **state)
         putf(&t, "at %ums source stop\n", i);
     accepted(save("actions-ok.fos", &t));
     puts_(&t, "at 1h source cont\n");
-    refused(save("actions.fos", &t), "actions.fos:10004:1:",
-            "more than 10000 timed actions (the bound on timed actions)");
-    text_free(&t);
+    refused_text(&t, "actions.fos", "actions.fos:10004:1:",
+                 "more than 10000 timed actions (the bound on timed actions)");
 
     puts_(&t, host_block);
     for (unsigned i = 0; i <= SCN_MAX_EXPECTS; i++)
         puts_(&t, "expect source event STOP\n");
-    refused(save("expects.fos", &t), "expects.fos:10004:1:",
-            "more than 10000 expectations (the bound on expectations)");
-    text_free(&t);
+    refused_text(&t, "expects.fos", "expects.fos:10004:1:",
+                 "more than 10000 expectations (the bound on expectations)");
 
     puts_(&t, host_block);
     puts_(&t, "vms 100001\n");
-    refused(save("vms.fos", &t), "vms.fos:4:5:", "expected a number of VMs from 1 to 100000");
-    text_free(&t);
+    refused_text(&t, "vms.fos", "vms.fos:4:5:", "expected a number of VMs from 1 to 100000");
 
     /* 100000 VMs x (6 actions + 4 set-up commands) = 10^6: at the bound */
     puts_(&t, host_block);
@@ -329,18 +323,16 @@ static void test_scenario_events(void **state)
         putf(&t, "at %us source stop\n", i);
     accepted(save("fleet-ok.fos", &t));
     puts_(&t, "at 9s source cont\n");
-    refused(save("fleet.fos", &t), "fleet.fos:11:1:",
-            "100000 VMs with 7 timed actions each exceed 1000000 actions (the bound on a "
-            "fleet's actions");
-    text_free(&t);
+    refused_text(&t, "fleet.fos", "fleet.fos:11:1:",
+                 "100000 VMs with 7 timed actions each exceed 1000000 actions (the bound on a "
+                 "fleet's actions");
     /* the same bound when "vms" comes after the actions */
     puts_(&t, host_block);
     for (unsigned i = 0; i < 7; i++)
         putf(&t, "at %us source stop\n", i);
     puts_(&t, "vms 100000\n");
-    refused(save("fleet2.fos", &t), "fleet2.fos:11:5:",
-            "100000 VMs with 7 timed actions each exceed 1000000 actions");
-    text_free(&t);
+    refused_text(&t, "fleet2.fos", "fleet2.fos:11:5:",
+                 "100000 VMs with 7 timed actions each exceed 1000000 actions");
 }
 
 /* A scenario has at most two hosts, source and target, each defined once;
@@ -351,13 +343,11 @@ static void test_scenario_hosts(void **state)
     struct text t = { 0 };
     puts_(&t, host_block);
     puts_(&t, "host target\n-M q35\nend\nhost third\nend\n");
-    refused(save("hosts3.fos", &t), "hosts3.fos:7:6:",
-            "expected a host, source or target, found 'third'");
-    text_free(&t);
+    refused_text(&t, "hosts3.fos", "hosts3.fos:7:6:",
+                 "expected a host, source or target, found 'third'");
     puts_(&t, host_block);
     puts_(&t, host_block);
-    refused(save("hosts2.fos", &t), "hosts2.fos:4:6:", "host source is defined twice");
-    text_free(&t);
+    refused_text(&t, "hosts2.fos", "hosts2.fos:4:6:", "host source is defined twice");
 }
 
 /* `fosim run` turns a bound into exit status 2 with the message. */

@@ -23,25 +23,10 @@
 #include "sim/world.h"
 
 /* QEMU options of the recorded setup, without -global (ACPI hotplug). */
-#define GX_PORTS                                                                             \
-    "    -M q35 -accel tcg -m 256 -nodefaults -display none\n"                               \
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"                               \
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-#define GX_PAIR                                                                              \
-    "    -netdev user,id=hs0\n"                                                               \
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"     \
-    "failover=on\n"                                                                           \
-    "    -netdev user,id=hs1\n"                                                               \
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"             \
-    "failover_pair_id=standby0,romfile=\n"
-#define GX_NATIVE "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n"
+#define GX_PORTS "    -M q35 -accel tcg -m 256 -nodefaults -display none\n" FO_ROOT_PORTS
 /* source and target of the recorded native / ACPI setup */
-#define GX_HOSTS_NATIVE                                                                      \
-    "host source\n" GX_PORTS GX_NATIVE GX_PAIR "end\n"                                       \
-    "host target like source\n    -incoming tcp:127.0.0.1:4444\nend\n"
-#define GX_HOSTS_ACPI                                                                        \
-    "host source\n" GX_PORTS GX_PAIR "end\n"                                                 \
-    "host target like source\n    -incoming tcp:127.0.0.1:4444\nend\n"
+#define GX_HOSTS_NATIVE "host source\n" GX_PORTS FO_NATIVE_HOTPLUG FO_PAIR "end\n" FO_TARGET
+#define GX_HOSTS_ACPI "host source\n" GX_PORTS FO_PAIR "end\n" FO_TARGET
 
 struct gx {
     struct scenario *s;

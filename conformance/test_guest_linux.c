@@ -60,7 +60,7 @@ static void firmware_after_cont(void **state)
 {
     (void)state;
     static const char paused[] =
-        "host source\n" GX_PORTS GX_NATIVE "    -S\n" GX_PAIR "end\n"
+        "host source\n" GX_PORTS FO_NATIVE_HOTPLUG "    -S\n" FO_PAIR "end\n"
         "host target like source\n    -incoming tcp:127.0.0.1:4444\nend\n";
     const struct {
         const char *text;
@@ -211,7 +211,7 @@ static void action_errors(void **state)
     for (size_t k = 0; k < SIM_ARRAY_SIZE(cases); k++) {
         char text[2048];
         snprintf(text, sizeof(text),
-                 "host source\n" GX_PORTS GX_NATIVE "end\nguest linux\nend\n%s\n", cases[k].action);
+                 "host source\n" GX_PORTS FO_NATIVE_HOTPLUG "end\nguest linux\nend\n%s\n", cases[k].action);
         struct scenario *s;
         struct sim_err err = { "" };
         if (scn_parse_string("a.fos", text, &s, &err) != 0)

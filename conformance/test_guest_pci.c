@@ -9,17 +9,9 @@
 
 #define GX_FOUR_PORTS                                                                        \
     "host source\n"                                                                          \
-    "    -M q35 -nodefaults\n" GX_NATIVE                                                      \
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"                               \
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"                               \
+    "    -M q35 -nodefaults\n" FO_NATIVE_HOTPLUG FO_ROOT_PORTS                                \
     "    -device pcie-root-port,id=root2,addr=0x3,chassis=3\n"                               \
-    "    -device pcie-root-port,id=root3,addr=0x4,chassis=4\n"                               \
-    "    -netdev user,id=hs0\n"                                                               \
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"     \
-    "failover=on\n"                                                                           \
-    "    -netdev user,id=hs1\n"                                                               \
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"             \
-    "failover_pair_id=standby0,romfile=\n"                                                    \
+    "    -device pcie-root-port,id=root3,addr=0x4,chassis=4\n" FO_PAIR                       \
     "    -netdev user,id=hs2\n"                                                               \
     "    -device virtio-net-pci,netdev=hs2,id=standby1,mac=52:54:00:22:22:22,bus=root2,"     \
     "failover=on\n"                                                                           \

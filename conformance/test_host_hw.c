@@ -17,17 +17,8 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 
-#define PORTS                                                                                \
-    "    -M q35 -nodefaults\n"                                                                \
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"                               \
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"                               \
-    "    -netdev user,id=hs0\n"                                                               \
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"     \
-    "failover=on\n"                                                                           \
-    "    -netdev user,id=hs1\n"                                                               \
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"             \
-    "failover_pair_id=standby0,romfile=\n"
-#define NATIVE "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n"
+#define PORTS "    -M q35 -nodefaults\n" FO_ROOT_PORTS FO_PAIR
+#define NATIVE FO_NATIVE_HOTPLUG
 
 /* A fake guest that counts what the host tells it. */
 struct fake {

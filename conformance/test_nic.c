@@ -135,7 +135,7 @@ static void vf_drivers(void **state)
     for (size_t k = 0; k < SIM_ARRAY_SIZE(cases); k++) {
         char text[2048];
         snprintf(text, sizeof(text),
-                 "host source\n" GX_PORTS GX_NATIVE
+                 "host source\n" GX_PORTS FO_NATIVE_HOTPLUG
                  "    -netdev user,id=hs0\n"
                  "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,"
                  "bus=root0,failover=on\n"

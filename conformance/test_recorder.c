@@ -60,17 +60,8 @@ static void tmp_remove(const struct tmp *t)
 static const char *const HOSTS =
     "host source\n"
     "    -M q35 -m 256 -nodefaults\n"
-    "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n"
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-    "    -netdev user,id=hs0\n"
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
-    "failover=on\n"
-    "    -netdev user,id=hs1\n"
-    "end\n"
-    "host target like source\n"
-    "    -incoming tcp:127.0.0.1:4444\n"
-    "end\n";
+    FO_NATIVE_HOTPLUG FO_ROOT_PORTS FO_STANDBY "    -netdev user,id=hs1\n"
+    "end\n" FO_TARGET;
 
 struct planned {
     struct tmp t;

@@ -126,28 +126,8 @@ static void compare_all_sets(const char *scenario)
 
 /* The catalog's ping scenarios without their expectations (a scenario's
  * expectations receive every kind, which would hide what this tests). */
-#define HOSTS(acpi_global)                                                                   \
-    "host source\n"                                                                          \
-    "    -M q35 -m 256 -nodefaults\n" acpi_global                                            \
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"                               \
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"                               \
-    "    -netdev user,id=hs0\n"                                                              \
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"      \
-    "failover=on\n"                                                                          \
-    "    -netdev user,id=hs1\n"                                                              \
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"              \
-    "failover_pair_id=standby0,romfile=\n"                                                   \
-    "end\n"                                                                                  \
-    "host target like source\n"                                                              \
-    "    -incoming tcp:127.0.0.1:4444\n"                                                     \
-    "end\n"                                                                                  \
-    "traffic\n"                                                                              \
-    "    ping 10.0.2.2 every 200ms from 3.5s to 24s\n"                                       \
-    "end\n"                                                                                  \
-    "at 8.3s source migrate uri=tcp:127.0.0.1:4444\n"                                        \
-    "until 26s\n"
-#define NATIVE HOSTS("    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n")
-#define ACPI HOSTS("")
+#define NATIVE FO_PING_SCENARIO(FO_NATIVE_HOTPLUG)
+#define ACPI FO_PING_SCENARIO("")
 
 static void test_native_ping(void **state)
 {

@@ -64,27 +64,7 @@ static sim_time find(const struct klines *k, enum obs_host host, sim_time from, 
     return SIM_TIME_NONE;
 }
 
-static const char SCENARIO[] =
-    "host source\n"
-    "    -M q35 -m 256 -nodefaults\n"
-    "%s"
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-    "    -netdev user,id=hs0\n"
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
-    "failover=on\n"
-    "    -netdev user,id=hs1\n"
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"
-    "failover_pair_id=standby0,romfile=\n"
-    "end\n"
-    "host target like source\n"
-    "    -incoming tcp:127.0.0.1:4444\n"
-    "end\n"
-    "traffic\n"
-    "    ping 10.0.2.2 every 200ms from 3.5s to 24s\n"
-    "end\n"
-    "at 8.3s source migrate uri=tcp:127.0.0.1:4444\n"
-    "until 26s\n";
+static const char SCENARIO[] = FO_PING_SCENARIO("%s");
 
 static void check_blackout(bool native)
 {
@@ -222,19 +202,7 @@ static void test_replay_through_real_models(void **state)
 static const char ACCOUNT_HOSTS[] =
     "host source\n"
     "    -M q35 -m 256 -nodefaults %s\n"
-    "%s"
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-    "    -netdev user,id=hs0\n"
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
-    "failover=on\n"
-    "    -netdev user,id=hs1\n"
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"
-    "failover_pair_id=standby0,romfile=\n"
-    "end\n"
-    "host target like source\n"
-    "    -incoming tcp:127.0.0.1:4444\n"
-    "end\n"
+    "%s" FO_ROOT_PORTS FO_PAIR "end\n" FO_TARGET
     "guest %s\n"
     "%s"
     "end\n"

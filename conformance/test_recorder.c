@@ -729,8 +729,11 @@ struct recording {
     char log[8192];   /* the recorder's stdout and stderr */
 };
 
+/* Run fosim-record on `scenario` with this executable as its fake QEMU in
+ * `mode` (SIGTERM to the recorder once QEMU runs if `interrupt`), and
+ * require it to exit with status want_exit (its output is shown if not). */
 static void record_with_fake(struct recording *rc, const char *mode, const char *scenario,
-                             bool interrupt)
+                             bool interrupt, int want_exit)
 {
     memset(rc, 0, sizeof(*rc));
     tmp_make(&rc->t);
@@ -782,6 +785,10 @@ static void record_with_fake(struct recording *rc, const char *mode, const char 
         rc->log[k] = '\0';
         fclose(f);
     }
+    if (!WIFEXITED(rc->status) || WEXITSTATUS(rc->status) != want_exit) {
+        print_error("%s\n", rc->log);
+        fail_msg("the recorder ended with wait status %#x, wanted exit %d", rc->status, want_exit);
+    }
 }
 
 /* The fake QEMU is gone: no such process, or a zombie nobody reaped yet. */
@@ -829,11 +836,7 @@ static void recorder_records_a_run(void **state)
 {
     (void)state;
     struct recording rc;
-    record_with_fake(&rc, "ok", FAKE_SCN, false);
-    if (!WIFEXITED(rc.status) || WEXITSTATUS(rc.status) != 0) {
-        print_error("%s\n", rc.log);
-        fail();
-    }
+    record_with_fake(&rc, "ok", FAKE_SCN, false, 0);
     assert_non_null(strstr(rc.log, "recorded into"));
     char *qmp = slurp(rc.out, "source.qmp");
     assert_non_null(qmp);
@@ -880,9 +883,7 @@ static void recorder_reports_a_qemu_that_dies(void **state)
 {
     (void)state;
     struct recording rc;
-    record_with_fake(&rc, "die", FAKE_SCN, false);
-    assert_true(WIFEXITED(rc.status));
-    assert_int_equal(WEXITSTATUS(rc.status), 1);
+    record_with_fake(&rc, "die", FAKE_SCN, false, 1);
     assert_non_null(strstr(rc.log, "before its QMP greeting"));
     assert_non_null(strstr(rc.log, "fake: cannot start"));
     assert_int_equal(access(rc.out, F_OK), -1);
@@ -895,9 +896,7 @@ static void recorder_stops_everything_when_interrupted(void **state)
 {
     (void)state;
     struct recording rc;
-    record_with_fake(&rc, "hang", FAKE_SCN, true);
-    assert_true(WIFEXITED(rc.status));
-    assert_int_equal(WEXITSTATUS(rc.status), 130);
+    record_with_fake(&rc, "hang", FAKE_SCN, true, 130);
     assert_non_null(strstr(rc.log, "interrupted"));
     assert_int_equal(access(rc.out, F_OK), -1);
     assert_fake_gone(&rc);
@@ -909,9 +908,7 @@ static void recorder_refuses_bad_input(void **state)
 {
     (void)state;
     struct recording rc;
-    record_with_fake(&rc, "ok", "host source\n    -M q35\nend\nguest qtest\nend\n", false);
-    assert_true(WIFEXITED(rc.status));
-    assert_int_equal(WEXITSTATUS(rc.status), 2);
+    record_with_fake(&rc, "ok", "host source\n    -M q35\nend\nguest qtest\nend\n", false, 2);
     assert_non_null(strstr(rc.log, "s.fos:4:7: the qtest guest profile cannot be reproduced"));
     assert_int_equal(access(rc.pidfile, F_OK), -1); /* no QEMU was started */
     tmp_remove(&rc.t);

@@ -181,3 +181,16 @@ void fo_capture_dump(const struct fo_capture *c)
         fprintf(stderr, "%s\n", line);
     }
 }
+
+char *fo_temp_text(const char *tmpl, const char *text)
+{
+    char *path = strdup(tmpl);
+    assert_non_null(path);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}

@@ -105,4 +105,9 @@ size_t fo_count(const struct fo_capture *c, enum obs_kind kind, enum obs_host ho
 /* Print the capture as a timeline (for debugging a failing test). */
 void fo_capture_dump(const struct fo_capture *c);
 
+/* A new file made from mkstemp(3) template `tmpl` ("...XXXXXX") holding
+ * text; returns its path (free it; the caller removes the file).  Any
+ * failure fails the test. */
+char *fo_temp_text(const char *tmpl, const char *text);
+
 #endif

@@ -27,14 +27,7 @@ static char *junit_file(const struct check *c)
     char *xml = rf_render(c, CHECK_REPORT_JUNIT, false);
     assert_true(rf_utf8_ok(xml));
     assert_false(rf_has_control(xml, true));
-    char *path = strdup("/tmp/fosim-junit-XXXXXX");
-    assert_non_null(path);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    fputs(xml, f);
-    assert_int_equal(fclose(f), 0);
+    char *path = fo_temp_text("/tmp/fosim-junit-XXXXXX", xml);
     free(xml);
     return path;
 }

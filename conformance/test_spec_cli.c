@@ -146,15 +146,7 @@ static void explain_one(void **state)
 /* A scenario written to a temporary file; returns the path (free it). */
 static char *scenario(const char *text)
 {
-    char *path = strdup("conformance/scenarios/guest/zz-spec-cli-XXXXXX");
-    assert_non_null(path);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
+    return fo_temp_text("conformance/scenarios/guest/zz-spec-cli-XXXXXX", text);
 }
 
 #define NATIVE_MIGRATION                                                                     \

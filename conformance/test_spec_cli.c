@@ -73,8 +73,14 @@ static void assertions_lists_and_filters(void **state)
     }
     assert_true(want > 0);
     assert_int_equal(lines(out), want);
-    for (char *l = out; *l; l = strchr(l, '\n') + 1)
-        assert_true(strncmp(l, "MIGS-", 5) == 0 && strstr(l, "\tMUST\t") < strchr(l, '\n'));
+    for (char *l = out; *l; l = strchr(l, '\n') + 1) {
+        const char *nl = strchr(l, '\n'), *level = strstr(l, "\tMUST\t");
+        assert_non_null(nl);
+        assert_true(strncmp(l, "MIGS-", 5) == 0);
+        /* on this line (strstr finds NULL past the last MUST: not below nl) */
+        assert_non_null(level);
+        assert_true(level < nl);
+    }
     free(out);
 
     /* --needs: exactly the entries whose needs or alternatives read it */
@@ -93,6 +99,7 @@ static void assertions_lists_and_filters(void **state)
 
     out = fosim("assertions --retired", &rc);
     assert_int_equal(rc, 0);
+    assert_true(spec_nretired > 0);
     for (size_t i = 0; i < spec_nretired; i++)
         assert_non_null(strstr(out, spec_retired_table[i].id));
     free(out);

@@ -158,8 +158,9 @@ int cmd_run(int argc, char **argv)
 
     struct sim_err err = { "" };
     struct scenario *s = NULL;
-    if (scn_load(path, &s, &err) != 0) {
+    if (scn_load(path, &s, &err) != 0 || check_scenario_verdicts(s, &err) != 0) {
         cli_bad("%s", err.msg);
+        scn_free(s);
         return EXIT_BADINPUT;
     }
     struct sim_run *r = NULL;

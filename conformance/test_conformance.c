@@ -151,6 +151,23 @@ static void cases_found_and_judged(void **state)
 
     struct sim_err err = { "" };
     char dir[128];
+    /* an "expect verdict" naming a retired or unknown ID is an error of the
+     * case at its position, not an expectation that fails after the run */
+    static const char *const ids[] = { "SLOT-003", "NOPE-001" };
+    static const char *const why[] = { ":19:16: expect verdict: SLOT-003 is retired",
+                                       ":19:16: expect verdict: 'NOPE-001' is not an assertion" };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(ids); i++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%sexpect verdict %s pass\n", GOOD, ids[i]);
+        write_at(i ? "verdict2/x.fos" : "verdict1/x.fos", text);
+        snprintf(dir, sizeof(dir), "%s/verdict%zu", tmp, i + 1);
+        assert_int_equal(suite_load(dir, &s, &err), 0);
+        assert_int_equal(s->n, 1);
+        assert_int_equal(suite_run_case(&s->v[0], 0), SUITE_ERROR);
+        if (!strstr(s->v[0].detail, why[i]))
+            fail_msg("want '%s' in: %s", why[i], s->v[0].detail);
+        suite_free(s);
+    }
     write_at("empty/readme.txt", "no scenario here\n");
     write_at("empty/include/x.fos", "skipped: an include directory\n");
     snprintf(dir, sizeof(dir), "%s/empty", tmp); /* no case at all */

@@ -192,15 +192,23 @@ static void run_prints_and_settles_verdicts(void **state)
     unlink(path);
     free(path);
 
-    /* an unknown or retired ID is refused when the scenario is read */
+    /* an unknown or retired ID is refused when the scenario is read: bad
+     * input (exit 2) at its line and column, before anything runs */
     static const char *const bad[] = { "NOPE-001", "SLOT-003" };
+    static const char *const why[] = { "'NOPE-001' is not an assertion of the catalog",
+                                       "SLOT-003 is retired (replaced by SLOT-009)" };
     for (size_t i = 0; i < SIM_ARRAY_SIZE(bad); i++) {
         char text[1024];
         snprintf(text, sizeof(text), NATIVE_MIGRATION "expect verdict %s pass\n", bad[i]);
         path = scenario(text);
         snprintf(args, sizeof(args), "run --quiet %s", path);
         out = fosim(args, &rc);
-        assert_int_not_equal(rc, 0);
+        assert_int_equal(rc, 2);
+        char where[256];
+        snprintf(where, sizeof(where), "%s:8:16: expect verdict: %s", path, why[i]);
+        if (!strstr(out, where))
+            fail_msg("want '%s' in: %s", where, out);
+        assert_null(strstr(out, "verdicts: "));
         free(out);
         unlink(path);
         free(path);

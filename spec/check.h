@@ -150,6 +150,13 @@ void check_ctx_from_run(struct check_ctx *ctx, const struct sim_run *run);
  * check_finish() and check_free() remain the caller's. */
 struct check *check_attach_run(struct sim_run *run);
 
+/* Every "expect verdict ID ..." of scenario s names an assertion of the
+ * catalog: 0, or -1 with "FILE:LINE:COL: ..." in err naming the unknown or
+ * retired ID.  A scenario that fails this is bad input. */
+struct scenario;
+struct sim_err;
+int check_scenario_verdicts(const struct scenario *s, struct sim_err *err);
+
 /* ---- Results ------------------------------------------------------------------ */
 
 #define CHECK_MAX_EVIDENCE 4

@@ -178,3 +178,28 @@ struct check *check_attach_run(struct sim_run *run)
     }
     return c;
 }
+
+int check_scenario_verdicts(const struct scenario *s, struct sim_err *err)
+{
+    for (size_t i = 0; i < s->nexpects; i++) {
+        const struct scn_expect *e = &s->expects[i];
+        if (e->kind != SCN_EXPECT_VERDICT)
+            continue;
+        const struct scn_arg *id = &e->subject;
+        const struct spec_retired *old = NULL;
+        if (spec_lookup(id->text, &old))
+            continue;
+        if (old)
+            return sim_errf(err,
+                            "%s:%u:%u: expect verdict: %s is retired (%s%s); "
+                            "fosim explain %s",
+                            id->pos.file, id->pos.line, id->pos.col, old->id,
+                            old->replaced_by[0] ? "replaced by " : "no replacement",
+                            old->replaced_by, old->id);
+        return sim_errf(err,
+                        "%s:%u:%u: expect verdict: '%s' is not an assertion of the catalog "
+                        "(fosim assertions lists them)",
+                        id->pos.file, id->pos.line, id->pos.col, id->text);
+    }
+    return 0;
+}

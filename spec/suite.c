@@ -319,6 +319,10 @@ enum suite_status suite_run_case(struct suite_case *c, uint64_t mutants)
         fprintf(d.f, "%s: a catalog scenario has at least one expectation", c->path);
         goto out_scn;
     }
+    if (check_scenario_verdicts(s, &err) != 0) {
+        fputs(err.msg, d.f);
+        goto out_scn;
+    }
 
     struct sim_run_config cfg = { .until = SIM_TIME_NONE, .mutants = mutants };
     struct sim_run *r = NULL;

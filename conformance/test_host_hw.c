@@ -151,6 +151,13 @@ static void test_qmp_text(void **state)
     assert_string_equal(last_line(&f, OBS_QMP_REPLY, OBS_SOURCE),
                         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Invalid parameter "
                         "type for 'uri', expected: string\"}}");
+    /* a list's element of the wrong type: QEMU names it (announce-self's ['str']) */
+    host_qmp(f.src, "{\"execute\": \"announce-self\", \"arguments\": {\"initial\": 50, "
+                    "\"max\": 550, \"rounds\": 5, \"step\": 100, \"interfaces\": [\"eth0\", 1]}}",
+             NULL);
+    assert_string_equal(last_line(&f, OBS_QMP_REPLY, OBS_SOURCE),
+                        "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Invalid parameter "
+                        "type for 'interfaces[1]', expected: string\"}}");
     host_qmp(f.src, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"x\", \"y\": 1}}", NULL);
     assert_string_equal(last_line(&f, OBS_QMP_REPLY, OBS_SOURCE),
                         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 'y' is unexpected\"}}");

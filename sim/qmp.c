@@ -477,6 +477,15 @@ static json_t *cmd_quit(struct qmp_ctx *c)
 static json_t *cmd_announce_self(struct qmp_ctx *c)
 {
     static const char *const names[4] = { "initial", "max", "rounds", "step" };
+    size_t k;
+    json_t *e;
+    json_array_foreach(json_object_get(c->args, "interfaces"), k, e) {
+        if (!json_is_string(e)) { /* ['str']: QEMU's input visitor names the element */
+            snprintf(c->err, sizeof(c->err),
+                     "Invalid parameter type for 'interfaces[%zu]', expected: string", k);
+            return NULL;
+        }
+    }
     int64_t p[4];
     /* QAPI 'int': the model takes a negative value as 0 and caps each at
      * 100000; 0 rounds announce nothing (qemu_announce_self) */

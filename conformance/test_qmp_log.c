@@ -157,12 +157,20 @@ static void test_clock_map_applies(void **state)
     struct sim_err err;
     assert_int_equal(qmp_log_open(p, "t.qmp", OBS_SOURCE, &m, &q, &err), 0);
     struct obs o;
-    while (qmp_log_next(q, &o, &err) == 1) {
-        if (o.origin.line == 4)
+    unsigned seen = 0;
+    int rc;
+    while ((rc = qmp_log_next(q, &o, &err)) == 1) {
+        if (o.origin.line == 4) {
             assert_i64_equal(o.t, T(1795637523, 198058) + SIM_MS(5));
-        if (o.origin.line == 8)
+            seen++;
+        }
+        if (o.origin.line == 8) {
             assert_i64_equal(o.t, T(1795637527, 747812) - SIM_MS(5));
+            seen++;
+        }
     }
+    assert_int_equal(rc, 0); /* the whole log read */
+    assert_int_equal(seen, 2);
     qmp_log_close(q);
     clock_map_free(&m);
 }

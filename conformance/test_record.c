@@ -410,6 +410,46 @@ static void test_scenario_recording_is_reproducible(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A recorded file cut at a line or record boundary looks whole: the
+ * manifest's "bytes" gives it away, and the check refuses the bundle (exit
+ * 2) instead of judging the part that is left. */
+static void test_file_cut_after_recording_is_refused(void **state)
+{
+    (void)state;
+    static const char *const scn = "traces/sim/scenarios/qtest-migrate.fos";
+    static const char *const cut[] = {
+        "head -n -1 '%s/cut/target.qmp' > '%s/x' && cat '%s/x' > '%s/cut/target.qmp'",
+        /* a pcap cut after its first record (header 24 + 16 + caplen) */
+        "f='%s/cut/target-primary0.pcap' && n=$(od -An -tu4 -j32 -N4 \"$f\") && "
+        "head -c $((40 + n)) \"$f\" > '%s/x' && cat '%s/x' > \"$f\" && test -n '%s'",
+    };
+    char cmd[2048], cwd[512];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(cut); i++) {
+        snprintf(cmd, sizeof(cmd),
+                 "rm -rf '%s/cut' && '%s/%s' run --quiet '%s' --record '%s/cut' >/dev/null && "
+                 "'%s/%s' check '%s/cut' >/dev/null 2>&1",
+                 tmpdir, cwd, FOSIM_BIN, scn, tmpdir, cwd, FOSIM_BIN, tmpdir);
+        assert_int_equal(system(cmd), 0); /* whole, the recording passes */
+        snprintf(cmd, sizeof(cmd), cut[i], tmpdir, tmpdir, tmpdir, tmpdir);
+        assert_int_equal(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "'%s/%s' check '%s/cut' >/dev/null 2>'%s/err'", cwd,
+                 FOSIM_BIN, tmpdir, tmpdir);
+        int rc = system(cmd);
+        assert_true(WIFEXITED(rc));
+        assert_int_equal(WEXITSTATUS(rc), 2);
+        snprintf(cmd, sizeof(cmd),
+                 "grep -q 'manifest.json: files\\[[0-9]*\\]: .* bytes, the manifest records "
+                 "[0-9]*: the file was cut short' '%s/err'",
+                 tmpdir);
+        if (system(cmd) != 0) {
+            snprintf(cmd, sizeof(cmd), "cat '%s/err' >&2", tmpdir);
+            (void)!system(cmd);
+            fail_msg("case %zu: no message naming the cut file", i);
+        }
+    }
+}
+
 /* A run cut short is recorded as incomplete; its stream ends truncated. */
 static void test_cut_run_is_incomplete(void **state)
 {
@@ -551,6 +591,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_same_run_same_bytes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_scenario_recording_is_reproducible, setup, teardown),
     cmocka_unit_test_setup_teardown(test_cut_run_is_incomplete, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_file_cut_after_recording_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_scenarios_same_verdicts, setup, teardown),
 };
 

@@ -457,6 +457,26 @@ static int parse_file(struct mctx *m, struct bundle *b, const json_t *o, size_t 
         free(full);
         return -1;
     }
+    /* the size the writer saw when it closed the file: a file cut at a line
+     * or record boundary looks whole, and its stream would end early */
+    bool have_bytes;
+    json_int_t bytes = 0;
+    struct stat sb;
+    if (get_int(m, o, "bytes", where, &have_bytes, &bytes) != 0) {
+        free(full);
+        return -1;
+    }
+    if (have_bytes && bytes < 0) {
+        free(full);
+        return bad(m, where, "\"bytes\" must be >= 0");
+    }
+    if (have_bytes && stat(full, &sb) == 0 && (json_int_t)sb.st_size != bytes) {
+        bad(m, where, "%s has %lld bytes, the manifest records %lld: the file was cut short "
+                      "or changed after the recording",
+            path, (long long)sb.st_size, (long long)bytes);
+        free(full);
+        return -1;
+    }
     struct bundle_file *f = add_file(b);
     if (!f) {
         free(full);
@@ -766,7 +786,7 @@ int bundle_open(const char *dir, struct bundle **out, struct sim_err *err)
 
 /* The manifest as JSON, or NULL when memory ran out (every insertion is
  * checked: a manifest missing a file or a clock must never be written). */
-static json_t *manifest_json(const struct bundle *b)
+static json_t *manifest_json(const struct bundle *b, const char *dir)
 {
     bool ok = true;
 #define SET(o, k, v) (ok &= json_object_set_new((o), (k), (v)) == 0)
@@ -847,6 +867,11 @@ static json_t *manifest_json(const struct bundle *b)
                               "kind", bundle_kind_name(f->kind));
         if (f->point)
             SET(o, "point", json_string(f->point));
+        char full[4096];
+        struct stat sb;
+        if ((size_t)snprintf(full, sizeof(full), "%s/%s", dir, f->name) < sizeof(full) &&
+            stat(full, &sb) == 0 && S_ISREG(sb.st_mode))
+            SET(o, "bytes", json_integer((json_int_t)sb.st_size));
         if (f->clock.n) {
             json_t *c = json_array();
             for (size_t k = 0; k < f->clock.n; k++)
@@ -878,7 +903,7 @@ static json_t *manifest_json(const struct bundle *b)
 
 int bundle_write_manifest(const struct bundle *b, const char *dir, struct sim_err *err)
 {
-    json_t *root = manifest_json(b);
+    json_t *root = manifest_json(b, dir);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text)

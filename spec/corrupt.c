@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -603,9 +604,38 @@ out:
     return rc;
 }
 
+/* The corrupted copy stands for another recording, not a file cut after
+ * one: the manifest's "bytes" take the edited files' sizes. */
+static int refresh_sizes(const char *dir, struct sim_err *err)
+{
+    char path[2048], file[2048];
+    snprintf(path, sizeof(path), "%s/%s", dir, BUNDLE_MANIFEST);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root)
+        return sim_errf(err, "%s:%d: %s", path, je.line, je.text);
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(root, "files"), i, f) {
+        const char *name = json_string_value(json_object_get(f, "path"));
+        struct stat sb;
+        if (!name || !json_object_get(f, "bytes"))
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", dir, name);
+        if (stat(file, &sb) == 0)
+            json_object_set_new(f, "bytes", json_integer((json_int_t)sb.st_size));
+    }
+    int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0
+                 ? 0
+                 : sim_errf(err, "%s: write failed", path);
+    json_decref(root);
+    return rc;
+}
+
 int corrupt_apply(const struct corruption *c, const char *dir, struct sim_err *err)
 {
-    return c->op == CORRUPT_MOVE_FRAMES ? move_frames(c, dir, err) : line_op(c, dir, err);
+    int rc = c->op == CORRUPT_MOVE_FRAMES ? move_frames(c, dir, err) : line_op(c, dir, err);
+    return rc == 0 ? refresh_sizes(dir, err) : rc;
 }
 
 /* ---- Checking the copy ------------------------------------------------------------------ */

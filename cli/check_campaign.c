@@ -41,32 +41,8 @@ struct item {
 /* Read, merge and check one bundle. */
 static void check_one(struct item *it)
 {
-    struct bundle *b = NULL;
-    struct check_ctx *ctx = calloc(1, sizeof(*ctx));
-    it->status = EXIT_BADINPUT;
-    if (!ctx) {
-        sim_errf(&it->err, "out of memory");
-        return;
-    }
-    if (bundle_open(it->dir, &b, &it->err) != 0 || bundle_prepare(b, &it->err) != 0)
-        goto out_free;
-    check_ctx_from_bundle(ctx, b, it->dir);
-    it->chk = check_new(ctx);
-    if (!it->chk) {
-        sim_errf(&it->err, "out of memory");
-        goto out_free;
-    }
-    struct obs_sink sink = { check_sink, it->chk };
-    if (bundle_replay(b, &sink, &it->err) != 0) {
-        check_free(it->chk);
-        it->chk = NULL;
-        goto out_free;
-    }
-    check_finish(it->chk);
-    it->status = check_exit_status(it->chk);
-out_free:
-    bundle_free(b);
-    free(ctx);
+    it->chk = check_bundle_dir(it->dir, &it->err);
+    it->status = it->chk ? check_exit_status(it->chk) : EXIT_BADINPUT;
 }
 
 /* ---- text ------------------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
  */
 #include "check_bundle.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/err.h"
@@ -172,4 +173,34 @@ void check_ctx_to_bundle(struct bundle *b, const struct check_ctx *ctx)
             }
         }
     }
+}
+
+struct check *check_bundle_dir(const char *dir, struct sim_err *err)
+{
+    struct bundle *b = NULL;
+    struct check *chk = NULL;
+    struct check_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx) {
+        sim_errf(err, "%s: out of memory", dir);
+        return NULL;
+    }
+    if (bundle_open(dir, &b, err) != 0 || bundle_prepare(b, err) != 0)
+        goto out_free;
+    check_ctx_from_bundle(ctx, b, dir);
+    chk = check_new(ctx);
+    if (!chk) {
+        sim_errf(err, "%s: out of memory", dir);
+        goto out_free;
+    }
+    struct obs_sink sink = { check_sink, chk };
+    if (bundle_replay(b, &sink, err) != 0) {
+        check_free(chk);
+        chk = NULL;
+        goto out_free;
+    }
+    check_finish(chk);
+out_free:
+    bundle_free(b);
+    free(ctx);
+    return chk;
 }

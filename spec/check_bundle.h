@@ -21,4 +21,8 @@ void check_ctx_from_bundle(struct check_ctx *ctx, const struct bundle *b, const 
 /* Describe the hosts of ctx in b (a recording's manifest). */
 void check_ctx_to_bundle(struct bundle *b, const struct check_ctx *ctx);
 
+/* Open, prepare and check the bundle in dir, as `fosim check DIR` does:
+ * the finished check (the caller frees it), or NULL with why in err. */
+struct check *check_bundle_dir(const char *dir, struct sim_err *err);
+
 #endif

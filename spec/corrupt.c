@@ -644,33 +644,13 @@ int corrupt_apply(const struct corruption *c, const char *dir, struct sim_err *e
 static int check_dir(const char *dir, const char *name, enum check_verdict *verdicts,
                      struct sim_err *err)
 {
-    struct bundle *b = NULL;
-    if (bundle_open(dir, &b, err) != 0)
+    struct check *chk = check_bundle_dir(dir, err);
+    if (!chk)
         return sim_err_prefix(err, "corruption %s", name);
-    int rc = -1;
-    struct check_ctx *ctx = sim_xcalloc(1, sizeof(*ctx));
-    struct check *chk = NULL;
-    if (bundle_prepare(b, err) != 0) {
-        sim_err_prefix(err, "corruption %s", name);
-        goto out;
-    }
-    check_ctx_from_bundle(ctx, b, dir);
-    chk = check_new(ctx);
-    SIM_ASSERT(chk);
-    struct obs_sink sink = { check_sink, chk };
-    if (bundle_replay(b, &sink, err) != 0) {
-        sim_err_prefix(err, "corruption %s", name);
-        goto out;
-    }
-    check_finish(chk);
     for (unsigned i = 0; i < SPEC_NIDS; i++)
         verdicts[i] = check_result_for(chk, (enum spec_id)i)->verdict;
-    rc = 0;
-out:
     check_free(chk);
-    free(ctx);
-    bundle_free(b);
-    return rc;
+    return 0;
 }
 
 /* Simulate a catalog scenario with the reference model and record its

@@ -92,7 +92,7 @@ static int read_report(struct report *r, struct sim_err *err)
     fclose(f);
     if (bad) {
         free(buf);
-        return sim_errf(err, "%s: read error", r->path);
+        return sim_errf(err, "%s: read error: %s", r->path, strerror(errno));
     }
     buf[n] = '\0';
     size_t nul = strlen(buf);

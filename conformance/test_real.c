@@ -485,6 +485,10 @@ static void known_differences_refuse_bad_lines(void **state)
     free(path);
     assert_int_equal(diff_known_load("/nonexistent/known", &k, &err), -1);
     assert_non_null(strstr(err.msg, "/nonexistent/known: No such file"));
+    /* a directory opens but cannot be read: say so */
+    assert_int_equal(diff_known_load("conformance", &k, &err), -1);
+    if (!strstr(err.msg, "conformance: read error: Is a directory"))
+        fail_msg("directory: got '%s'", err.msg);
 }
 
 static const struct CMUnitTest tests[] = {

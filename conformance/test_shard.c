@@ -281,6 +281,7 @@ static void test_incomplete_sets_never_merge(void **state)
         { "nomark.tap t2.tap t3.tap", "no shard marker" },
         { "t1.tap j1.xml", "not in the same format" },
         { "missing.tap", "missing.tap" },
+        { "t1.tap .", "read error: Is a directory" },
         { "cut1.tap", "the plan announces" },
         { "t1.tap plan.tap t3.tap", "plan.tap: the plan announces 999 test points" },
         { "j1.xml tag.xml j3.xml", "expected <testcase>, <properties>" },

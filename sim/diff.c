@@ -374,7 +374,7 @@ int diff_known_load(const char *path, struct diff_known **out, struct sim_err *e
                                                   .line = ln };
     }
     if (rc == 0 && ferror(f))
-        rc = sim_errf(err, "%s: read error", path);
+        rc = sim_errf(err, "%s: read error: %s", path, strerror(errno));
     fclose(f);
     if (rc != 0) {
         diff_known_free(k);

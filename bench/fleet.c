@@ -31,32 +31,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../conformance/scenario_text.h"
 #include "sim/err.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 
-static const char FLEET_SCENARIO[] =
-    "scenario bench-fleet\n"
-    "host source\n"
-    "    -M q35 -m 256 -nodefaults\n"
-    "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n"
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-    "    -netdev user,id=hs0\n"
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"
-    "failover=on\n"
-    "    -netdev user,id=hs1\n"
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"
-    "failover_pair_id=standby0,romfile=\n"
-    "end\n"
-    "host target like source\n"
-    "    -incoming tcp:127.0.0.1:4444\n"
-    "end\n"
-    "traffic\n"
-    "    ping 10.0.2.2 every 200ms from 3.5s to 24s\n"
-    "end\n"
-    "at 8.3s source migrate uri=tcp:127.0.0.1:4444\n"
-    "until 26s\n";
+static const char FLEET_SCENARIO[] = "scenario bench-fleet\n" FO_PING_SCENARIO(FO_NATIVE_HOTPLUG);
 
 static double clock_s(clockid_t id)
 {

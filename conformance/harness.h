@@ -21,42 +21,13 @@
 
 #include <stdbool.h>
 
+#include "scenario_text.h"
 #include "sim/obs.h"
 #include "sim/time.h"
 
 /* Marks the rules and assertions a test gives evidence for (collected by
  * the traceability matrix; at run time it does nothing). */
 #define EVIDENCE(...) ((void)0)
-
-/* Scenario text of the recorded setup, for the tests that build runs from
- * text: the two root ports, the failover pair on them (the virtio-net
- * standby with failover=on on root0, the e1000e primary paired with it on
- * root1, one MAC), the -global that selects native PCIe hotplug (ACPI
- * hotplug without it), and the migration target. */
-#define FO_ROOT_PORTS                                                                        \
-    "    -device pcie-root-port,id=root0,addr=0x1,chassis=1\n"                               \
-    "    -device pcie-root-port,id=root1,addr=0x2,chassis=2\n"
-#define FO_STANDBY                                                                           \
-    "    -netdev user,id=hs0\n"                                                               \
-    "    -device virtio-net-pci,netdev=hs0,id=standby0,mac=52:54:00:11:11:11,bus=root0,"     \
-    "failover=on\n"
-#define FO_PRIMARY                                                                           \
-    "    -netdev user,id=hs1\n"                                                               \
-    "    -device e1000e,netdev=hs1,id=primary0,mac=52:54:00:11:11:11,bus=root1,"             \
-    "failover_pair_id=standby0,romfile=\n"
-#define FO_PAIR FO_STANDBY FO_PRIMARY
-#define FO_NATIVE_HOTPLUG "    -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off\n"
-#define FO_TARGET "host target like source\n    -incoming tcp:127.0.0.1:4444\nend\n"
-/* The catalog's ping scenarios (traffic/native-ping.fos with global
- * FO_NATIVE_HOTPLUG, acpi-ping.fos with "") without their expectations. */
-#define FO_PING_SCENARIO(global)                                                             \
-    "host source\n"                                                                          \
-    "    -M q35 -m 256 -nodefaults\n" global FO_ROOT_PORTS FO_PAIR "end\n" FO_TARGET          \
-    "traffic\n"                                                                              \
-    "    ping 10.0.2.2 every 200ms from 3.5s to 24s\n"                                       \
-    "end\n"                                                                                  \
-    "at 8.3s source migrate uri=tcp:127.0.0.1:4444\n"                                        \
-    "until 26s\n"
 
 int fo_run_group(const char *name, const struct CMUnitTest *tests, size_t n);
 

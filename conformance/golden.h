@@ -51,6 +51,12 @@
 #define UNPLUG(T, H) EV(T, H, "UNPLUG_PRIMARY", "{\"device-id\": \"primary0\"}")
 #define CMD(T, H, JSON) T " " H " cmd " JSON "\n"
 #define REPLY(T, H, JSON) T " " H " reply " JSON "\n"
+/* device_add on the source (ARGS: the arguments' members, ID: the command's id)
+ * and its reply: success, or a GenericError with DESC. */
+#define ADD(T, ARGS, ID) CMD(T, "S", "{\"execute\": \"device_add\", \"arguments\": {" ARGS "}, \"id\": \"" ID "\"}")
+#define OK(T, ID) REPLY(T, "S", "{\"return\": {}, \"id\": \"" ID "\"}")
+#define ERR(T, ID, DESC) \
+    REPLY(T, "S", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" DESC "\"}, \"id\": \"" ID "\"}")
 #define MAC1 "52:54:00:11:11:11"
 #define BCAST "ff:ff:ff:ff:ff:ff"
 /* A guest IPv4 frame at a capture point: FRAME4(T, H, POINT, ROLE, FLOW). */

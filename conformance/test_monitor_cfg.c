@@ -9,34 +9,13 @@
 #include "sim/err.h"
 #include "tracefeed.h"
 
-#define ADD(T, ARGS, ID) CMD(T, "S", "{\"execute\": \"device_add\", \"arguments\": {" ARGS "}, \"id\": \"" ID "\"}")
-#define OK(T, ID) REPLY(T, "S", "{\"return\": {}, \"id\": \"" ID "\"}")
-#define ERR(T, ID, DESC) \
-    REPLY(T, "S", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" DESC "\"}, \"id\": \"" ID "\"}")
 #define PRIMARY1 "\"driver\": \"e1000e\", \"id\": \"primary1\", \"failover_pair_id\": \"standby0\""
 #define PRIMARY0 "\"driver\": \"e1000e\", \"id\": \"primary0\", \"failover_pair_id\": \"standby0\""
-
-static void no_commands(struct check_ctx *ctx)
-{
-    tf_ctx_drop(ctx, -1, SPEC_SRC_QMP_COMMANDS);
-}
 
 /* No device at all on either host. */
 static void no_devices(struct check_ctx *ctx)
 {
     ctx->host[OBS_SOURCE].ndev = ctx->host[OBS_TARGET].ndev = 0;
-}
-
-/* primary0 is not on the command line: the scenario adds it. */
-static void primary_added(struct check_ctx *ctx)
-{
-    for (int h = 0; h < OBS_NHOSTS; h++)
-        ctx->host[h].ndev = 1;
-}
-
-static void acpi(struct check_ctx *ctx)
-{
-    ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_ACPI;
 }
 
 static const struct tf_case cases[] = {
@@ -51,7 +30,7 @@ static const struct tf_case cases[] = {
           ERR("1", "a1", "failover primary device must be on PCIExpress bus") },
     { "CFG-001", CHECK_NA, "primary on a root port", NULL,
       SESSION("S") ADD("1", PRIMARY1 ", \"bus\": \"root1\"", "a1") OK("1", "a1") },
-    { "CFG-001", CHECK_NA, "commands not recorded", no_commands,
+    { "CFG-001", CHECK_NA, "commands not recorded", tf_ctx_no_commands,
       SESSION("S") ADD("1", PRIMARY1 ", \"bus\": \"pcie.0\"", "a1") OK("1", "a1") },
 
     /* CFG-002 */
@@ -75,7 +54,7 @@ static const struct tf_case cases[] = {
     { "CFG-003", CHECK_FAIL, "error without the ids", NULL,
       SESSION("S") ADD("1", PRIMARY1 ", \"bus\": \"root1\"", "a1")
           ERR("1", "a1", "Cannot attach more than one primary device") },
-    { "CFG-003", CHECK_NA, "the first primary of a standby", primary_added,
+    { "CFG-003", CHECK_NA, "the first primary of a standby", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") },
 
     /* CFG-007 */
@@ -84,14 +63,14 @@ static const struct tf_case cases[] = {
           ERR("1", "a1", "Duplicate ID 'primary0' for device") },
     { "CFG-007", CHECK_FAIL, "command-line primary again: accepted", NULL,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") },
-    { "CFG-007", CHECK_PASS, "added primary again: accepted", primary_added,
+    { "CFG-007", CHECK_PASS, "added primary again: accepted", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2") OK("2", "a2") },
-    { "CFG-007", CHECK_FAIL, "added primary again: Duplicate ID", primary_added,
+    { "CFG-007", CHECK_FAIL, "added primary again: Duplicate ID", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2")
               ERR("2", "a2", "Duplicate ID 'primary0' for device") },
-    { "CFG-007", CHECK_NA, "repeat after negotiation", primary_added,
+    { "CFG-007", CHECK_NA, "repeat after negotiation", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0 ", \"bus\": \"root1\"", "a1") OK("1", "a1") NEG("1.5", "S")
           ADD("2", PRIMARY0 ", \"bus\": \"root1\"", "a2")
               ERR("2", "a2", "Duplicate ID 'primary0' for device") },
@@ -128,7 +107,7 @@ static const struct tf_case cases[] = {
       SESSION("S") NEG("1", "S") MIG("7", "S", "setup") UNPLUG("7.001", "S")
           CMD("11.9", "S", "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"primary0\"}, \"id\": \"d1\"}")
               OK("11.9", "d1") },
-    { "CFG-006", CHECK_NA, "ACPI hotplug", acpi,
+    { "CFG-006", CHECK_NA, "ACPI hotplug", tf_ctx_acpi,
       SESSION("S") NEG("1", "S") MIG("7", "S", "setup") UNPLUG("7.001", "S")
           CMD("8", "S", "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"primary0\"}, \"id\": \"d1\"}")
               OK("8", "d1") },

@@ -8,19 +8,8 @@
 #include "sim/err.h"
 #include "tracefeed.h"
 
-#define ADD(T, ARGS, ID) CMD(T, "S", "{\"execute\": \"device_add\", \"arguments\": {" ARGS "}, \"id\": \"" ID "\"}")
-#define OK(T, ID) REPLY(T, "S", "{\"return\": {}, \"id\": \"" ID "\"}")
-#define ERR(T, ID, DESC) \
-    REPLY(T, "S", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" DESC "\"}, \"id\": \"" ID "\"}")
 #define PRIMARY0 "\"driver\": \"e1000e\", \"id\": \"primary0\", \"failover_pair_id\": \"standby0\", \"bus\": \"root1\""
 #define DELETED(T, H) EV(T, H, "DEVICE_DELETED", "{\"device\": \"primary0\", \"path\": \"/machine/peripheral/primary0\"}")
-
-/* primary0 is not on the command line. */
-static void primary_added(struct check_ctx *ctx)
-{
-    for (int h = 0; h < OBS_NHOSTS; h++)
-        ctx->host[h].ndev = 1;
-}
 
 /* primary0 created before its standby: an ordinary device (H-18). */
 static void not_hideable(struct check_ctx *ctx)
@@ -65,13 +54,13 @@ static const struct tf_case cases[] = {
     { "HIDE-002", CHECK_NA, "no primary seen", NULL, G_SESSIONS G_NEGOTIATE },
 
     /* HIDE-003 */
-    { "HIDE-003", CHECK_PASS, "hidden device_add succeeds", primary_added,
+    { "HIDE-003", CHECK_PASS, "hidden device_add succeeds", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0, "a1") OK("1", "a1") },
-    { "HIDE-003", CHECK_FAIL, "hidden device_add refused", primary_added,
+    { "HIDE-003", CHECK_FAIL, "hidden device_add refused", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0, "a1") ERR("1", "a1", "primary could not be hidden") },
-    { "HIDE-003", CHECK_NA, "the user's bad bus", primary_added,
+    { "HIDE-003", CHECK_NA, "the user's bad bus", tf_ctx_primary_added,
       SESSION("S") ADD("1", PRIMARY0, "a1") ERR("1", "a1", "Bus 'root1' not found") },
-    { "HIDE-003", CHECK_NA, "standby already negotiated", primary_added,
+    { "HIDE-003", CHECK_NA, "standby already negotiated", tf_ctx_primary_added,
       SESSION("S") NEG("0.5", "S") ADD("1", PRIMARY0, "a1") OK("1", "a1") },
 
     /* HIDE-004 */
@@ -79,7 +68,7 @@ static const struct tf_case cases[] = {
       SESSION("S") QPCI_CMD("1", "S", "q1") QPCI_WITH("1", "S", "q1") },
     { "HIDE-004", CHECK_FAIL, "ordinary primary hidden", not_hideable,
       SESSION("S") QPCI_CMD("1", "S", "q1") QPCI_WITHOUT("1", "S", "q1") },
-    { "HIDE-004", CHECK_PASS, "added before its standby, then listed", primary_added,
+    { "HIDE-004", CHECK_PASS, "added before its standby, then listed", tf_ctx_primary_added,
       SESSION("S") "0 S cmd {\"execute\": \"device_del\", \"arguments\": {\"id\": \"standby0\"}, \"id\": \"x\"}\n"
       "0 S reply {\"return\": {}, \"id\": \"x\"}\n"
       "0.1 S event DEVICE_DELETED {\"device\": \"standby0\", \"path\": \"/machine/peripheral/standby0\"}\n"

@@ -20,11 +20,6 @@
 /* The golden migration up to the guest's removal, still in wait-unplug. */
 #define WAITING G_SESSIONS G_BOOT G_MIGRATE G_GUEST_UNPLUG
 
-static void acpi(struct check_ctx *ctx)
-{
-    ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_ACPI;
-}
-
 static void console_50ms(struct check_ctx *ctx)
 {
     ctx->host[OBS_SOURCE].tolerance[SPEC_SRC_CONSOLE] = SIM_MS(50);
@@ -149,9 +144,9 @@ static const struct tf_case cases[] = {
       WAITING QM("16", "q1") },
     { "MIGS-013", CHECK_FAIL, "active a second late", NULL,
       WAITING MIG("14.505", "S", "active") },
-    { "MIGS-013", CHECK_PASS, "ACPI: active at the next poll", acpi,
+    { "MIGS-013", CHECK_PASS, "ACPI: active at the next poll", tf_ctx_acpi,
       G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("7.255", "S", "active") },
-    { "MIGS-013", CHECK_FAIL, "ACPI: a second late", acpi,
+    { "MIGS-013", CHECK_FAIL, "ACPI: a second late", tf_ctx_acpi,
       G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("8.255", "S", "active") },
     { "MIGS-013", CHECK_INCONCLUSIVE, "the log ends right after the removal", NULL,
       WAITING QM("12.9", "q1") },
@@ -165,7 +160,7 @@ static const struct tf_case cases[] = {
       WAITING MIG("12.505", "S", "active") },
     { "MIGS-014", CHECK_INCONCLUSIVE, "within the console's alignment tolerance", console_50ms,
       WAITING MIG("13.23", "S", "active") },
-    { "MIGS-014", CHECK_NA, "ACPI hotplug", acpi,
+    { "MIGS-014", CHECK_NA, "ACPI hotplug", tf_ctx_acpi,
       G_SESSIONS G_BOOT G_MIGRATE CON("7.1", "S", L_PRIMARY_GONE) MIG("7.255", "S", "active") },
     { "MIGS-014", CHECK_NA, "active before the removal (MIGS-004's case)", NULL,
       G_SESSIONS G_BOOT G_MIGRATE MIG("8.005", "S", "active") },

@@ -14,11 +14,6 @@
 #define REMOVAL(T) CON(T, "S", L_REMOVED) CON(T, "S", L_PRIMARY_GONE)
 #define UP CON("2.85", "S", L_MASTER) CON("2.86", "S", L_STANDBY) G_PRIMARY_UP
 
-static void acpi(struct check_ctx *ctx)
-{
-    ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_ACPI;
-}
-
 static void unknown(struct check_ctx *ctx)
 {
     ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_UNKNOWN;
@@ -62,13 +57,13 @@ static const struct tf_case cases[] = {
     { "SLOT-009", CHECK_PASS, "stopped VM: press after RESUME", NULL,
       G_SESSIONS G_BOOT EV("6", "S", "STOP", "") G_MIGRATE EV("45", "S", "RESUME", "")
           PRESS_OFF("45.01") MORE("50") },
-    { "SLOT-009", CHECK_NA, "ACPI hotplug", acpi, G_SESSIONS G_BOOT G_MIGRATE MORE("40") },
+    { "SLOT-009", CHECK_NA, "ACPI hotplug", tf_ctx_acpi, G_SESSIONS G_BOOT G_MIGRATE MORE("40") },
 
     /* SLOT-004 */
     { "SLOT-004", CHECK_PASS, "native: pciehp slots", NULL, CON("1.8", "S", L_SLOT_INIT) },
     { "SLOT-004", CHECK_FAIL, "native: acpiphp slots", NULL, CON("1.5", "S", L_ACPI_SLOT) },
-    { "SLOT-004", CHECK_PASS, "ACPI: acpiphp slots", acpi, CON("1.5", "S", L_ACPI_SLOT) },
-    { "SLOT-004", CHECK_FAIL, "ACPI: pciehp drives a slot", acpi,
+    { "SLOT-004", CHECK_PASS, "ACPI: acpiphp slots", tf_ctx_acpi, CON("1.5", "S", L_ACPI_SLOT) },
+    { "SLOT-004", CHECK_FAIL, "ACPI: pciehp drives a slot", tf_ctx_acpi,
       CON("1.5", "S", L_ACPI_SLOT) CON("1.8", "S", L_SLOT_INIT) },
     { "SLOT-004", CHECK_NA, "boot not recorded", NULL, UP },
     { "SLOT-004", CHECK_NA, "mechanism unknown", unknown, CON("1.8", "S", L_SLOT_INIT) },
@@ -83,11 +78,11 @@ static const struct tf_case cases[] = {
     { "SLOT-005", CHECK_NA, "no power-off press", NULL, UP MORE("16") },
 
     /* SLOT-010 */
-    { "SLOT-010", CHECK_PASS, "ACPI eject at once", acpi,
+    { "SLOT-010", CHECK_PASS, "ACPI eject at once", tf_ctx_acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE REMOVAL("7.012") },
-    { "SLOT-010", CHECK_FAIL, "ACPI: nothing removed", acpi,
+    { "SLOT-010", CHECK_FAIL, "ACPI: nothing removed", tf_ctx_acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE MORE("40") },
-    { "SLOT-010", CHECK_FAIL, "ACPI: a button press instead", acpi,
+    { "SLOT-010", CHECK_FAIL, "ACPI: a button press instead", tf_ctx_acpi,
       G_SESSIONS G_NEGOTIATE G_PRIMARY_UP G_MIGRATE PRESS_OFF("7.01") MORE("40") },
     { "SLOT-010", CHECK_NA, "native hotplug", NULL,
       G_SESSIONS G_BOOT G_MIGRATE G_GUEST_UNPLUG },

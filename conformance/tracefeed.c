@@ -44,6 +44,22 @@ void tf_ctx_drop(struct check_ctx *ctx, int h, enum spec_source s)
             ctx->host[k].sources &= ~(1u << s);
 }
 
+void tf_ctx_acpi(struct check_ctx *ctx)
+{
+    ctx->host[OBS_SOURCE].hotplug = ctx->host[OBS_TARGET].hotplug = CHECK_HOTPLUG_ACPI;
+}
+
+void tf_ctx_primary_added(struct check_ctx *ctx)
+{
+    for (int h = 0; h < OBS_NHOSTS; h++)
+        ctx->host[h].ndev = 1;
+}
+
+void tf_ctx_no_commands(struct check_ctx *ctx)
+{
+    tf_ctx_drop(ctx, -1, SPEC_SRC_QMP_COMMANDS);
+}
+
 /* ---- Parsing ------------------------------------------------------------------ */
 
 enum tf_kind { TF_EVENT, TF_CMD, TF_REPLY, TF_GREET, TF_CON, TF_ERR, TF_FRAME, TF_END };

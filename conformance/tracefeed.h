@@ -43,6 +43,13 @@ void tf_ctx_default(struct check_ctx *ctx);
 /* Remove a source from a host (or from both when h < 0). */
 void tf_ctx_drop(struct check_ctx *ctx, int h, enum spec_source s);
 
+/* Context tweaks shared by the monitor tables (struct tf_case's ctx): ACPI
+ * PCI hotplug on both hosts; primary0 on neither command line (the trace
+ * adds it); no QMP commands recorded on either host. */
+void tf_ctx_acpi(struct check_ctx *ctx);
+void tf_ctx_primary_added(struct check_ctx *ctx);
+void tf_ctx_no_commands(struct check_ctx *ctx);
+
 /*
  * Feed `trace` to a new engine and finish it.  `permute` reorders records
  * that have the same time but come from different files (a tie a merge may

@@ -155,6 +155,36 @@ static void expectations_hold(const char *name)
 REAL_SCENARIOS(X)
 #undef X
 
+/* Every stored recording's manifest records the size of each of its files,
+ * so a stored trace cut short is refused rather than checked. */
+static void stored_manifests_record_sizes(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+#define X(id, name) name,
+        REAL_SCENARIOS(X)
+#undef X
+    };
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(names); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "traces/real/%s/manifest.json", names[i]);
+        json_error_t je;
+        json_t *m = json_load_file(path, 0, &je);
+        assert_non_null(m);
+        json_t *files = json_object_get(m, "files");
+        assert_true(json_array_size(files) > 0);
+        size_t k;
+        json_t *f;
+        json_array_foreach(files, k, f) {
+            if (!json_is_integer(json_object_get(f, "bytes"))) {
+                print_error("%s: files[%zu] records no size\n", path, k);
+                fail();
+            }
+        }
+        json_decref(m);
+    }
+}
+
 /* ---- the simulator against reality --------------------------------------------------- */
 
 static struct diff_run *load_real(const char *name, const char *label);
@@ -502,6 +532,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(diff_sees_native_against_acpi),
     cmocka_unit_test(known_differences_within_bound),
     cmocka_unit_test(boot_end_of_scenarios),
+    cmocka_unit_test(stored_manifests_record_sizes),
     cmocka_unit_test(known_differences_explain_and_go_stale),
     cmocka_unit_test(known_differences_refuse_bad_lines),
 };

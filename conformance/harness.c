@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/err.h"
 
@@ -210,4 +212,18 @@ char *fo_temp_text(const char *tmpl, const char *text)
     assert_int_equal(fputs(text, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
     return path;
+}
+
+int fo_fosim_in(const char *dir, const char *args, char *out, size_t n)
+{
+    char cwd[1024], cmd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    int len = snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/%s' %s 2>&1", dir, cwd, FOSIM_BIN, args);
+    assert_true(len > 0 && (size_t)len < sizeof(cmd));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -81,4 +81,9 @@ void fo_capture_dump(const struct fo_capture *c);
  * failure fails the test. */
 char *fo_temp_text(const char *tmpl, const char *text);
 
+/* Run the built fosim with ARGS (shell words) in directory dir, stderr
+ * with stdout; up to n - 1 bytes of the output in out.  Returns the exit
+ * status, -1 if fosim did not exit (a signal). */
+int fo_fosim_in(const char *dir, const char *args, char *out, size_t n);
+
 #endif

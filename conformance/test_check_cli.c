@@ -42,16 +42,9 @@ static const char *put(const char *name, const char *text)
 /* Run `fosim check ARGS` in tmpdir; returns the exit status, output in out. */
 static int check(const char *args, char *out, size_t n)
 {
-    char cmd[2048];
-    char cwd[512];
-    assert_non_null(getcwd(cwd, sizeof(cwd)));
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/%s' check %s 2>&1", tmpdir, cwd, FOSIM_BIN, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t k = fread(out, 1, n - 1, p);
-    out[k] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    char a[2048];
+    assert_true((size_t)snprintf(a, sizeof(a), "check %s", args) < sizeof(a));
+    return fo_fosim_in(tmpdir, a, out, n);
 }
 
 struct bad {

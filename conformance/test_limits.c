@@ -140,16 +140,8 @@ static void accepted(const char *path)
 /* Run `fosim ARGS` in the scratch directory; exit status, output in out. */
 static int fosim(const char *args, char *out, size_t n)
 {
-    char cwd[1024], cmd[4096];
-    assert_non_null(getcwd(cwd, sizeof(cwd)));
     path_of("");
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/%s' %s 2>&1", scratch, cwd, FOSIM_BIN, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t got = fread(out, 1, n - 1, p);
-    out[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return fo_fosim_in(scratch, args, out, n);
 }
 
 static void cli_refuses(const char *args, const char *want)

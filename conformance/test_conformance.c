@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "corrupt.h"
@@ -359,19 +360,22 @@ static void junit_reports_are_valid(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/r.xml", tmp);
     FILE *f = fopen(path, "w");
+    assert_non_null(f);
     fputs(x, f);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     free(x);
-    if (system("command -v xmllint >/dev/null 2>&1") == 0) {
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "xmllint --noout '%s'", path);
-        assert_int_equal(system(cmd), 0);
-        /* and the check would catch a broken document */
-        f = fopen(path, "a");
-        fputs("<testsuites/>\n", f);
-        fclose(f);
-        assert_int_not_equal(system(cmd), 0);
-    }
+    if (system("command -v xmllint >/dev/null 2>&1") != 0)
+        fail_msg("xmllint is not installed (Debian package libxml2-utils; make deps)");
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "xmllint --noout '%s' 2>/dev/null", path);
+    assert_int_equal(system(cmd), 0);
+    /* and the check would catch a broken document (xmllint exits 1) */
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("<testsuites/>\n", f);
+    assert_int_equal(fclose(f), 0);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
     /* text: the summary line */
     char *t = report_text(s, SUITE_REPORT_TEXT, 1, 1);
     assert_non_null(strstr(t, "6 case(s): 2 passed, 1 failed, 3 error(s)\n"));

@@ -570,10 +570,8 @@ static void test_write_error_reported(void **state)
     (void)state;
     struct sim_err err = { "" };
     struct pcap_writer *w;
-    if (access("/dev/full", W_OK) != 0) {
-        print_message("no /dev/full here: write error test skipped\n");
-        return;
-    }
+    if (access("/dev/full", W_OK) != 0) /* Linux always has it: never a silent pass */
+        fail_msg("/dev/full is not writable: the write error cannot be tested");
     assert_int_equal(pcap_writer_open("/dev/full", PCAP_LINK_ETHERNET, 65535, false, &w, &err),
                      0);
     uint8_t frame[1500] = { 0 };
